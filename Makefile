@@ -1,0 +1,44 @@
+# Two commands on a fresh machine (see README):
+#   make serve   set up the runtime and start the service on its embedded defaults
+#   make test    set up runtime + training + dev tools, then lint, type-check and test
+# Each target creates .venv and installs into it only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(HASH)
+
+.PHONY: serve test lint typecheck pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[training,dev]'
+	touch $@ $(RUN_STAMP)
+
+serve: $(RUN_STAMP)
+	$(BIN)/harmlabel serve
+
+test: $(TEST_STAMP)
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+
+typecheck:
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+pytest:
+	$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$rc

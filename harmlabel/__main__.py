@@ -1,0 +1,3 @@
+from harmlabel.cli import main
+
+main()

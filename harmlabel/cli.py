@@ -1,0 +1,105 @@
+"""`harmlabel` subcommands. Each builds Settings once and passes them down."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from service.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+data_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the training corpus.")
+app.add_typer(data_app, name="data")
+
+
+def _settings(**overrides: object) -> Settings:
+    """Settings from the environment; an invalid variable stops the command
+    with a message that names it."""
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(f"harmlabel: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides HARMLABEL_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides HARMLABEL_PORT.")] = None,
+) -> None:
+    """Run the HTTP service on the embedded defaults (SQLite, models/CURRENT)."""
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.logging import configure_logging
+
+    settings = _settings(host=host, port=port)
+    configure_logging(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.value,
+    )
+
+
+def _corpus_dir(settings: Settings, override: Path | None) -> Path:
+    path = override or settings.corpus_dir
+    if path is None:
+        typer.echo(
+            "harmlabel: no corpus folder: set HARMLABEL_CORPUS_DIR or pass --data-dir "
+            "(the default ../shared/data does not exist here)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return path
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Corpus folder; overrides HARMLABEL_CORPUS_DIR.")]
+
+
+@data_app.command("verify")
+def data_verify(data_dir: DataDir = None) -> None:
+    """Check every manifest file exists and matches its sha256."""
+    from training.corpus import ManifestError, load_manifest, verify
+
+    path = _corpus_dir(_settings(), data_dir)
+    manifest = load_manifest()
+    try:
+        verify(manifest, path)
+    except ManifestError as exc:
+        typer.echo(f"harmlabel: {exc}", err=True)
+        raise typer.Exit(1) from None
+    files = sum(len(s.files) for s in manifest.sources)
+    typer.echo(f"ok: {files} files of {len(manifest.sources)} sources match the manifest in {path}")
+
+
+@data_app.command("stats")
+def data_stats(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Examples per head × label × source, clean-up counts and split sizes."""
+    from training.corpus import ManifestError, build_corpus
+    from training.corpus.stats import as_dict, render
+
+    path = _corpus_dir(_settings(), data_dir)
+    try:
+        corpus = build_corpus(path)
+    except ManifestError as exc:
+        typer.echo(f"harmlabel: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        json.dump(as_dict(corpus), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        render(corpus, Console(width=220))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,98 @@
+"""One typed configuration object for the whole service.
+
+Every knob is a `HARMLABEL_*` environment variable with a default, so the
+service runs with no configuration at all. The object is built once at start-up
+and passed in; nothing imports a global instance, so tests build their own.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "HARMLABEL_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class LogFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+def _default_corpus_dir() -> Path | None:
+    """`../shared/data` beside the checkout (or the working directory), if any."""
+    for base in (Path.cwd(), PROJECT_ROOT):
+        candidate = (base / ".." / "shared" / "data").resolve()
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """Service configuration, read from `HARMLABEL_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    host: Annotated[str, Field(description="Interface the HTTP server binds to.")] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535, description="TCP port of the HTTP server.")] = 8000
+    log_level: Annotated[LogLevel, Field(description="Lowest log level written.")] = LogLevel.info
+    log_format: Annotated[LogFormat, Field(description="`json` for log shippers, `console` for people.")] = (
+        LogFormat.console
+    )
+    models_dir: Annotated[
+        Path, Field(description="Folder of versioned model artifacts and the CURRENT pointer.")
+    ] = PROJECT_ROOT / "models"
+    state_dir: Annotated[
+        Path, Field(description="Folder for the service's own files (the SQLite database).")
+    ] = PROJECT_ROOT / "var"
+    corpus_dir: Annotated[
+        Path | None,
+        Field(description="Training corpus folder; defaults to ../shared/data when it exists."),
+    ] = Field(default_factory=_default_corpus_dir)
+
+
+class SettingsError(ValueError):
+    """Configuration is invalid; the message names each offending variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment, turning validation errors into a
+    message that names the environment variable, not the Python field."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting, for docs and `--help`."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=False)
+        shown = "../shared/data if present" if field.default_factory else default
+        if isinstance(shown, Path):
+            shown = _relative_to_root(shown)
+        rows.append((f"{ENV_PREFIX}{name.upper()}", str(shown), field.description or ""))
+    return rows
+
+
+def _relative_to_root(path: Path) -> str:
+    try:
+        return "./" + str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

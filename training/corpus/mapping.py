@@ -1,0 +1,128 @@
+"""How every source label becomes head labels.
+
+A loader reports each row as (field, value) pairs, for example
+("subtask_a", "OFF"). This table maps each pair to head labels. A pair that
+maps to `{}` is known and carries no head information; a pair missing from
+the table is an unknown label, and the row is dropped and counted.
+
+Within one row, when two pairs label the same head, the more severe label wins
+(the order in HEADS), e.g. OLID OFF + GRP gives abuse=hate_or_threat.
+`training/README.md` documents the reasoning for every cell.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from training.corpus.heads import HEADS
+
+Cell = dict[str, str]
+
+_CREDIBLE_CLAIM: Final = {"veracity": "credible", "claim": "claim"}
+_MISLEADING_CLAIM: Final = {"veracity": "misleading", "claim": "claim"}
+_DISPUTED_CLAIM: Final = {"veracity": "disputed", "claim": "claim"}
+
+MAPPING: Final[dict[str, dict[tuple[str, str], Cell]]] = {
+    "constraint_en": {
+        ("label", "real"): {"veracity": "credible"},
+        ("label", "fake"): {"veracity": "misleading"},
+    },
+    "checkthat2022_1c": {
+        ("class_label", "0"): {"harm": "not_harmful"},
+        ("class_label", "1"): {"harm": "harmful"},
+    },
+    "checkthat2022_1d": {
+        ("class_label", "no_not_interesting"): {"harm_type": "none"},
+        ("class_label", "harmful"): {"harm_type": "other_harm"},
+        ("class_label", "yes_discusses_cure"): {"harm_type": "cure_claim"},
+        ("class_label", "yes_blame_authorities"): {"harm_type": "blame_authorities"},
+        ("class_label", "yes_calls_for_action"): {"harm_type": "call_to_action"},
+        # Attention-worthy for other reasons: no harm kind is asserted.
+        ("class_label", "yes_discusses_action_taken"): {},
+        ("class_label", "yes_contains_advice"): {},
+        ("class_label", "yes_asks_question"): {},
+        ("class_label", "yes_other"): {},
+    },
+    "nlp4if2021": {
+        ("q1", "yes"): {"claim": "claim"},
+        ("q1", "no"): {"claim": "no_claim"},
+        # Annotators, not fact-checkers, judged falsity: "disputed", not "misleading".
+        ("q2", "yes"): {"veracity": "disputed"},
+        ("q2", "no"): {"veracity": "credible"},
+        ("q2", "nan"): {},
+        # Q6 "harmful to society" agrees with CheckThat 1C on 999 of 1,005 shared tweets.
+        ("q6", "yes"): {"harm": "harmful"},
+        ("q6", "no"): {"harm": "not_harmful"},
+        ("q6", "nan"): {},
+    },
+    "covid_rumor": {
+        ("label", "T"): _CREDIBLE_CLAIM,
+        ("label", "F"): _MISLEADING_CLAIM,
+        ("label", "U"): {"veracity": "unverified", "claim": "claim"},
+    },
+    "coaid": {
+        ("kind", "ClaimFake"): _MISLEADING_CLAIM,
+        # Real "claims" are mostly WHO FAQ questions, so they say nothing about `claim`.
+        ("kind", "ClaimReal"): {"veracity": "credible"},
+        ("kind", "NewsFake"): {"veracity": "misleading"},
+        ("kind", "NewsReal"): {"veracity": "credible"},
+    },
+    "liar": {
+        ("label", "pants-fire"): _MISLEADING_CLAIM,
+        ("label", "false"): _MISLEADING_CLAIM,
+        ("label", "barely-true"): _DISPUTED_CLAIM,
+        ("label", "half-true"): _DISPUTED_CLAIM,
+        ("label", "mostly-true"): _CREDIBLE_CLAIM,
+        ("label", "true"): _CREDIBLE_CLAIM,
+    },
+    "olid": {
+        ("subtask_a", "NOT"): {"abuse": "none"},
+        ("subtask_a", "OFF"): {"abuse": "offensive"},
+        ("subtask_b", "TIN"): {},
+        ("subtask_b", "UNT"): {},
+        ("subtask_b", "NULL"): {},
+        # A targeted insult or threat against a group is hate-like.
+        ("subtask_c", "GRP"): {"abuse": "hate_or_threat"},
+        ("subtask_c", "IND"): {},
+        ("subtask_c", "OTH"): {},
+        ("subtask_c", "NULL"): {},
+    },
+    "davidson": {
+        ("class", "0"): {"abuse": "hate_or_threat"},
+        ("class", "1"): {"abuse": "offensive"},
+        ("class", "2"): {"abuse": "none"},
+    },
+    "utkml_spam": {
+        ("Type", "Quality"): {"spam": "not_spam"},
+        ("Type", "Spam"): {"spam": "spam"},
+    },
+    "sms_spam": {
+        ("Label", "ham"): {"spam": "not_spam"},
+        ("Label", "spam"): {"spam": "spam"},
+    },
+    "constraint_hindi": {
+        ("label", "non-hostile"): {"veracity": "credible", "abuse": "none"},
+        ("label", "fake"): {"veracity": "misleading"},
+        ("label", "hate"): {"abuse": "hate_or_threat"},
+        ("label", "offensive"): {"abuse": "offensive"},
+        ("label", "defamation"): {},
+    },
+}
+
+
+class UnknownLabelError(KeyError):
+    """A (field, value) pair that the source's table does not know."""
+
+
+def map_row(source: str, fields: list[tuple[str, str]]) -> dict[str, str]:
+    """Head labels for one row; the most severe wins where pairs overlap."""
+    table = MAPPING[source]
+    labels: dict[str, str] = {}
+    for pair in fields:
+        if pair not in table:
+            raise UnknownLabelError(pair)
+        for head, label in table[pair].items():
+            current = labels.get(head)
+            if current is None or HEADS[head].index(label) > HEADS[head].index(current):
+                labels[head] = label
+    return labels
