@@ -101,5 +101,22 @@ def data_stats(
         render(corpus, Console(width=220))
 
 
+@app.command("train")
+def train_cmd(
+    config: Annotated[str, typer.Option(help="Config name in training/configs/ or a TOML path.")] = "tiny",
+    out: Annotated[Path | None, typer.Option(help="Run folder; default runs/<config name>.")] = None,
+    data_dir: DataDir = None,
+    fresh: Annotated[bool, typer.Option(help="Ignore an existing checkpoint.")] = False,
+) -> None:
+    """Fine-tune the multi-head classifier; rerun to resume from the checkpoint."""
+    from training.config import load_config
+    from training.train import train
+
+    cfg = load_config(config)
+    path = _corpus_dir(_settings(), data_dir)
+    weights = train(cfg, path, out or Path("runs") / cfg.name, resume=not fresh)
+    typer.echo(f"weights: {weights}")
+
+
 def main() -> None:
     app()
