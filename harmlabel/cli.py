@@ -118,5 +118,66 @@ def train_cmd(
     typer.echo(f"weights: {weights}")
 
 
+@app.command("export")
+def export_cmd(
+    config: Annotated[str, typer.Option(help="The config the run was trained with.")] = "tiny",
+    run: Annotated[Path | None, typer.Option(help="Run folder; default runs/<config name>.")] = None,
+    version: Annotated[str, typer.Option(help="Model version; default <config>-<date>.")] = "",
+    set_current: Annotated[bool, typer.Option(help="Point models/CURRENT at the export.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Calibrate, export int8 ONNX, check parity, write models/<version>/."""
+    from training.config import load_config
+    from training.export import ParityError, export
+    from training.registry import set_current as point_current
+
+    settings = _settings()
+    cfg = load_config(config)
+    try:
+        folder = export(cfg, run or Path("runs") / cfg.name, _corpus_dir(settings, data_dir),
+                        settings.models_dir, version)  # fmt: skip
+    except ParityError as exc:
+        typer.echo(f"harmlabel: export failed parity: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if set_current:
+        point_current(settings.models_dir, folder.name)
+    typer.echo(f"exported {folder}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: Annotated[
+        Path | None, typer.Option(help="Model folder; default the one models/CURRENT names.")
+    ] = None,
+    split: Annotated[list[str] | None, typer.Option(help="Splits to score (repeatable).")] = None,
+    max_examples: Annotated[int | None, typer.Option(help="Score at most N examples per split.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Score the int8 ONNX model on the corpus; write metrics, plots and card.md."""
+    from service.inference.card import resolve_current
+    from training import card_md
+    from training.evaluate import evaluate, write_report
+
+    settings = _settings()
+    folder = model or resolve_current(settings.models_dir)
+    report = evaluate(
+        folder, _corpus_dir(settings, data_dir), tuple(split or ("validation", "test")), max_examples
+    )
+    write_report(folder, report)
+    card_md.write(folder)
+    for name, data in report["splits"].items():
+        for target, t in data["targets"].items():
+            stripped = data["targets_urls_stripped"].get(target, {}).get("value")
+            typer.echo(
+                f"{name:<10} {target:<30} {t['value']:.4f} (URLs stripped {stripped}) target {t['target']}"
+            )
+        for head, m in data["heads"].items():
+            typer.echo(
+                f"{name:<10} {head:<30} macro-F1 {m['f1_macro']:.4f} "
+                f"ECE {m['ece_before']:.3f} -> {m['ece_after']:.3f}"
+            )
+    typer.echo(f"wrote {folder}/metrics.json, card.json, card.md, reliability.png, pr_curves.png")
+
+
 def main() -> None:
     app()

@@ -115,7 +115,7 @@ def bucketed_batches(lengths: list[int], batch_size: int, seed: int) -> list[lis
     for start in range(0, len(order), chunk):
         part = sorted(order[start : start + chunk], key=lambda i: lengths[i])
         batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
-    rng.shuffle(batches)  # type: ignore[arg-type]
+    rng.shuffle(batches)
     return [[int(i) for i in b] for b in batches]
 
 

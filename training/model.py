@@ -39,7 +39,9 @@ class MultiHeadClassifier(nn.Module):
     ) -> None:
         super().__init__()
         self.encoder = encoder
+        self.hidden_size = hidden_size
         self.pooling = pooling
+        self.num_attention_heads = 12
         self.head_names = list(heads)
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({h: nn.Linear(hidden_size, len(labels)) for h, labels in heads.items()})
@@ -48,12 +50,15 @@ class MultiHeadClassifier(nn.Module):
     def from_base(cls, num_layers: int | None, pooling: str, dropout: float) -> MultiHeadClassifier:
         path = base_model_dir()
         config = AutoConfig.from_pretrained(path, local_files_only=True)
-        # Eager attention exports to ONNX as plain ops that ORT's optimiser fuses.
-        config._attn_implementation = "eager"
         if num_layers is not None:
             config.num_hidden_layers = num_layers
-        encoder = AutoModel.from_pretrained(path, config=config, local_files_only=True)
-        return cls(encoder, config.hidden_size, pooling, dropout)
+        # Eager attention exports to ONNX as plain ops that ORT's optimiser fuses.
+        encoder = AutoModel.from_pretrained(
+            path, config=config, attn_implementation="eager", local_files_only=True
+        )
+        model = cls(encoder, config.hidden_size, pooling, dropout)
+        model.num_attention_heads = config.num_attention_heads
+        return model
 
     def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if self.pooling == "cls":

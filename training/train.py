@@ -39,7 +39,7 @@ from training.data import (
 from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
 
-transformers.logging.set_verbosity_error()
+transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "model.pt"

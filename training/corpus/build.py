@@ -6,6 +6,7 @@ normalise, group near-duplicates, resolve label conflicts, assign splits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -76,7 +77,18 @@ def hash_split(key: str) -> str:
 
 
 def build_corpus(data_dir: Path, manifest: Manifest | None = None) -> Corpus:
-    manifest = manifest or load_manifest()
+    """Build (once per process and folder: train, export and evaluate share it)."""
+    if manifest is not None:
+        return _build(data_dir, manifest)
+    return _build_cached(data_dir.resolve())
+
+
+@functools.cache
+def _build_cached(data_dir: Path) -> Corpus:
+    return _build(data_dir, load_manifest())
+
+
+def _build(data_dir: Path, manifest: Manifest) -> Corpus:
     verify(manifest, data_dir)
     report = BuildReport()
     groups: dict[str, list[_Row]] = {}

@@ -1,0 +1,106 @@
+"""The model card: every model folder describes itself.
+
+The service validates the card at load time, so a folder with a missing file,
+a checksum mismatch or an inconsistent head fails at start-up, not on the
+first request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CARD_FILE = "card.json"
+
+
+class HeadSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    labels: tuple[str, ...] = Field(min_length=2)
+    negative_label: str = Field(description="The benign label; 1 - P(negative) is the head's risk.")
+    temperature: float = Field(gt=0, description="Calibration: probabilities are softmax(logits / T).")
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="Risk at or above which the head fires; tuned for F1 on validation."
+    )
+
+    @model_validator(mode="after")
+    def _negative_is_a_label(self) -> HeadSpec:
+        if self.negative_label not in self.labels:
+            raise ValueError(f"head {self.name}: negative_label {self.negative_label!r} not in {self.labels}")
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError(f"head {self.name}: duplicate labels {self.labels}")
+        return self
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    version: str
+    created_at: str
+    base_model: str
+    max_length: int = Field(ge=8, le=512)
+    heads: tuple[HeadSpec, ...] = Field(min_length=1)
+    files: dict[str, str] = Field(description="File name -> sha256, for every file the model needs.")
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _files_named(self) -> ModelCard:
+        for required in ("model.onnx", "tokenizer.json"):
+            if required not in self.files:
+                raise ValueError(f"card lists no {required}")
+        names = [h.name for h in self.heads]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate heads: {names}")
+        return self
+
+    def head(self, name: str) -> HeadSpec:
+        for h in self.heads:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+
+class ModelFolderError(RuntimeError):
+    """The model folder is unusable; the message says which file and why."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_card(folder: Path, verify_files: bool = True) -> ModelCard:
+    path = folder / CARD_FILE
+    if not path.is_file():
+        raise ModelFolderError(f"{folder}: no {CARD_FILE}")
+    try:
+        card = ModelCard.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelFolderError(f"{path}: invalid card: {exc}") from None
+    if verify_files:
+        for name, expected in card.files.items():
+            file = folder / name
+            if not file.is_file():
+                raise ModelFolderError(f"{folder}: card lists {name}, which is missing")
+            if sha256_file(file) != expected:
+                raise ModelFolderError(f"{folder}: {name} does not match the sha256 in {CARD_FILE}")
+    return card
+
+
+def resolve_current(models_dir: Path) -> Path:
+    """The folder `models/CURRENT` names."""
+    pointer = models_dir / "CURRENT"
+    if not pointer.is_file():
+        raise ModelFolderError(f"{models_dir}: no CURRENT pointer")
+    version = pointer.read_text(encoding="utf-8").strip()
+    folder = models_dir / version
+    if not folder.is_dir():
+        raise ModelFolderError(f"{pointer} names {version!r}, but {folder} does not exist")
+    return folder

@@ -1,0 +1,37 @@
+"""The bottom layer: one ONNX Runtime session, one narrow `predict`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+
+class OnnxRunner:
+    """Runs padded token batches through the graph; returns logits per head.
+
+    Threads: intra-op = the cores given (default: all), inter-op 1, so one
+    request uses the machine without oversubscribing it.
+    """
+
+    def __init__(self, model_path: Path, head_names: list[str], threads: int | None = None) -> None:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        outputs = [o.name for o in self.session.get_outputs()]
+        self.output_names = [f"logits_{h}" for h in head_names]
+        missing = [o for o in self.output_names if o not in outputs]
+        if missing:
+            raise ValueError(f"{model_path}: graph lacks outputs {missing}; it has {outputs}")
+
+    def predict(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
+        """[batch, seq] int64 ids and mask -> per head [batch, labels] logits."""
+        result = self.session.run(
+            self.output_names, {"input_ids": input_ids, "attention_mask": attention_mask}
+        )
+        return [np.asarray(r, dtype=np.float32) for r in result]
