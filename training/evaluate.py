@@ -59,6 +59,10 @@ def evaluate(
             "heads": head_metrics(model.card, examples, calibrated, raw),
             "targets": target_metrics(model.card, examples, calibrated),
             "targets_urls_stripped": target_metrics(model.card, examples, stripped),
+            "heads_urls_stripped": {
+                h: {k: v for k, v in m.items() if not k.startswith("ece")}
+                for h, m in head_metrics(model.card, examples, stripped, stripped).items()
+            },
         }
         if plots and split == "validation":
             from training.plots import pr_curves, reliability_diagrams

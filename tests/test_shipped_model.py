@@ -1,0 +1,65 @@
+"""The model in models/CURRENT: valid, torch-free, and its card tells the truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from service.inference import TextModel
+from service.inference.card import resolve_current
+from tests.conftest import REPO
+from training.corpus import build_corpus
+from training.evaluate import labelled, target_metrics
+from training.train import english
+
+
+@pytest.fixture(scope="module")
+def shipped() -> TextModel:
+    return TextModel(resolve_current(REPO / "models"))
+
+
+def test_current_points_at_a_complete_model_folder(shipped: TextModel) -> None:
+    folder = shipped.folder
+    for name in ("model.onnx", "tokenizer.json", "card.json", "card.md", "metrics.json"):
+        assert (folder / name).is_file(), name
+    assert (folder / "model.onnx").stat().st_size <= 30 * 1024 * 1024
+    assert shipped.card.model_extra is not None
+    assert shipped.card.model_extra["training"]["config"]["name"] == "full"
+
+
+def test_card_figures_are_reproduced_from_the_committed_onnx(shipped: TextModel, corpus_dir: Path) -> None:
+    """Re-score CONSTRAINT val and CheckThat! 1C dev with ONNX Runtime and
+    compare with what `harmlabel evaluate` wrote into the card."""
+    val = english(build_corpus(corpus_dir).split("validation"))
+    wanted = {"constraint_en", "checkthat2022_1c"}
+    examples = [e for e in val if wanted & set(e.sources)]
+    probs, _ = shipped.probabilities([e.raw_text for e in examples])
+    ours = target_metrics(shipped.card, examples, probs)
+    card = shipped.card.metrics["validation"]["targets"]
+    for name in ("constraint_val_weighted_f1", "checkthat1c_dev_harmful_f1"):
+        assert ours[name]["n"] == card[name]["n"]
+        assert abs(ours[name]["value"] - card[name]["value"]) < 1e-3, name
+
+
+def test_scores_are_calibrated_probabilities(shipped: TextModel, corpus_dir: Path) -> None:
+    val = english(build_corpus(corpus_dir).split("validation"))[:400]
+    probs, _ = shipped.probabilities([e.raw_text for e in val])
+    for p in probs:
+        assert np.all((p >= 0) & (p <= 1))
+        assert np.allclose(p.sum(1), 1, atol=1e-4)
+    spec = shipped.card.head("abuse")
+    idx, y = labelled(val, "abuse", spec.labels)
+    if len(y):
+        j = [h.name for h in shipped.card.heads].index("abuse")
+        assert f1_score(y, probs[j][idx].argmax(1), average="macro") > 0.5  # far above chance (0.33)
+
+
+def test_metrics_json_matches_the_card(shipped: TextModel) -> None:
+    metrics = json.loads((shipped.folder / "metrics.json").read_text())
+    assert metrics["model_version"] == shipped.version
+    for split, data in shipped.card.metrics.items():
+        assert metrics["splits"][split]["targets"] == data["targets"]
