@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     state_dir: Annotated[
         Path, Field(description="Folder for the service's own files (the SQLite database).")
     ] = PROJECT_ROOT / "var"
+    max_batch: Annotated[
+        int, Field(ge=1, le=10_000, description="Most tweets one /v1/rank call may send.")
+    ] = 256
+    max_text_chars: Annotated[
+        int, Field(ge=280, le=100_000, description="Longest tweet text accepted, in characters.")
+    ] = 10_000
+    max_body_bytes: Annotated[
+        int, Field(ge=1024, description="Request bodies over this size are refused before parsing.")
+    ] = 8 * 1024 * 1024
+    inference_threads: Annotated[
+        int | None, Field(ge=1, le=256, description="ONNX Runtime intra-op threads; default all cores.")
+    ] = None
+    policies_dir: Annotated[
+        Path, Field(description="Folder of policy YAML files, validated at start-up.")
+    ] = PROJECT_ROOT / "service" / "policy" / "policies"
     corpus_dir: Annotated[
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),

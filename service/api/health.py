@@ -1,4 +1,4 @@
-"""Liveness: answers while the process can serve HTTP at all."""
+"""Liveness and readiness."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from service import __version__
+from service.api.deps import AssessorDep
 
 router = APIRouter(tags=["health"])
 
@@ -15,6 +16,20 @@ class Health(BaseModel):
     version: str
 
 
+class Ready(BaseModel):
+    status: str
+    model_version: str
+    policies: dict[str, str]
+
+
 @router.get("/healthz")
 def healthz() -> Health:
+    """Alive: the process answers HTTP."""
     return Health(status="ok", version=__version__)
+
+
+@router.get("/readyz")
+def readyz(assessor: AssessorDep) -> Ready:
+    """Ready: the model loaded and every policy validated (both at start-up,
+    which fails otherwise); storage joins this check when it exists."""
+    return Ready(status="ready", model_version=assessor.model.version, policies=assessor.policy_versions)

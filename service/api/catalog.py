@@ -1,0 +1,32 @@
+"""GET /v1/model and /v1/policies: what the service runs, for audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.api.deps import AssessorDep
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+@router.get("/model")
+def model(assessor: AssessorDep) -> dict[str, Any]:
+    card = assessor.model.card
+    extra = card.model_extra or {}
+    return {
+        "version": card.version,
+        "created_at": card.created_at,
+        "base_model": card.base_model,
+        "max_length": card.max_length,
+        "heads": [h.model_dump() for h in card.heads],
+        "metrics": card.metrics,
+        "quantization": extra.get("quantization", {}).get("chosen"),
+        "licenses": {k: v["license"] for k, v in extra.get("data", {}).get("sources", {}).items()},
+    }
+
+
+@router.get("/policies")
+def policies(assessor: AssessorDep) -> dict[str, Any]:
+    return {"policies": [p.model_dump(mode="json") | {"ref": p.ref} for p in assessor.policies]}

@@ -1,0 +1,64 @@
+"""Prometheus metrics, in a registry per app so tests can build many apps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from service.schemas.assessment import Assessment
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "harmlabel_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "harmlabel_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "harmlabel_batch_tweets",
+            "Tweets per scoring call",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=self.registry,
+        )
+        self.recommendations = Counter(
+            "harmlabel_recommendations_total",
+            "Recommendations by action and policy",
+            ["action", "policy"],
+            registry=self.registry,
+        )
+
+    def observe_assessments(self, assessments: list[Assessment]) -> None:
+        self.batch_size.observe(len(assessments))
+        for a in assessments:
+            for r in a.recommendations:
+                self.recommendations.labels(r.action.value, r.policy.split("@")[0]).inc()
+
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        self.latency.labels(path).observe(time.perf_counter() - started)
+        self.requests.labels(path, request.method, str(response.status_code)).inc()
+        return response
+
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    m: Metrics = request.app.state.metrics
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Tweet → Assessment: the one place that composes model, policies and reach."""

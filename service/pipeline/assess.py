@@ -1,0 +1,126 @@
+"""Assess tweets: language, scores, policies, priority, explanation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from service.inference import TextModel
+from service.inference.explain import occlusion_spans
+from service.policy.engine import Recommendation, evaluate
+from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
+from service.policy.schema import Action, Policy
+from service.policy.signals import compute_signals
+from service.schemas.assessment import (
+    Assessment,
+    Explanation,
+    PriorityFactors,
+    RecommendationOut,
+    Span,
+    StatementOfReasonsOut,
+)
+from service.schemas.tweet import Tweet
+from service.text.language import detect_language
+
+SUPPORTED_LANGUAGES = frozenset({"en"})
+_NEEDS_REVIEW_SEVERITY = 0.5
+
+
+class Assessor:
+    def __init__(self, model: TextModel, policies: list[Policy]) -> None:
+        self.model = model
+        self.policies = policies
+        self.policy_versions = {p.id: p.version for p in policies}
+
+    def assess(self, tweets: list[Tweet], spans: bool, now: datetime | None = None) -> list[Assessment]:
+        now = now or datetime.now(UTC)
+        scores = self.model.score([t.text for t in tweets])
+        return [self._one(t, s.probs, spans, now) for t, s in zip(tweets, scores, strict=True)]
+
+    def rank(self, tweets: list[Tweet], spans: bool, now: datetime | None = None) -> list[Assessment]:
+        """Highest priority first; ties keep the order they came in."""
+        assessed = self.assess(tweets, spans, now)
+        ordered = sorted(assessed, key=lambda a: -a.priority)
+        return [a.model_copy(update={"rank": i + 1}) for i, a in enumerate(ordered)]
+
+    def _one(
+        self, tweet: Tweet, probs: dict[str, dict[str, float]], spans: bool, now: datetime
+    ) -> Assessment:
+        lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text)[0], True)
+        base_lang = lang.split("-")[0].lower()
+        supported = base_lang in SUPPORTED_LANGUAGES
+        signals = compute_signals(self.model.card, probs)
+        recs = [r for d in evaluate(self.policies, signals) for r in d.recommendations]
+        if not supported:
+            recs = [self._needs_review(lang)]
+        acting = [r for r in recs if r.action is not Action.no_action]
+        strongest = max(acting, key=lambda r: (r.severity, r.confidence), default=None)
+
+        velocity = engagement_per_hour(tweet.public_metrics.engagement, tweet.created_at, now)
+        r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
+        p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
+
+        top_signal = strongest.drivers[0] if strongest and strongest.drivers else None
+        top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
+        found = None
+        if spans and top_signal and supported:
+            found = [Span(**asdict(s)) for s in occlusion_spans(self.model, tweet.text, top_signal)]
+        reasons = [
+            f"{rec.policy} [{rec.cell}] → {rec.action.value}: " + "; ".join(rec.reasons) for rec in acting
+        ]
+        if not reasons:
+            reasons = ["no policy cell recommends an action"]
+        return Assessment(
+            tweet_id=tweet.id,
+            lang=lang,
+            lang_detected=detected,
+            supported_language=supported,
+            scores=probs,
+            priority=round(p.value, 4),
+            priority_band=p.band,
+            priority_factors=PriorityFactors(
+                severity=p.severity,
+                confidence=round(p.confidence, 4),
+                reach=round(p.reach, 4),
+                followers=tweet.author.followers_count,
+                engagement=tweet.public_metrics.engagement,
+                engagement_per_hour=None if velocity is None else round(velocity, 2),
+                formula=FORMULA,
+            ),
+            recommendations=[_out(rec) for rec in recs],
+            explanation=Explanation(reasons=reasons, top_head=top_head, spans=found),
+            model_version=self.model.version,
+            policy_versions=self.policy_versions,
+        )
+
+    def _needs_review(self, lang: str) -> Recommendation:
+        """A language the model cannot read never gets a confident no_action."""
+        reason = f"language {lang!r} is not supported by model {self.model.version}; scores are unreliable"
+        return Recommendation(
+            action=Action.needs_human_review,
+            label_text=None,
+            policy="language_support@1",
+            cell=f"unsupported:{lang}",
+            severity=_NEEDS_REVIEW_SEVERITY,
+            confidence=1.0,
+            reasons=(reason,),
+            levels={"language": lang},
+            drivers=(),
+            statement_of_reasons=None,
+        )
+
+
+def _out(rec: Recommendation) -> RecommendationOut:
+    sor = rec.statement_of_reasons
+    return RecommendationOut(
+        action=rec.action,
+        label_text=rec.label_text,
+        policy=rec.policy,
+        cell=rec.cell,
+        severity=rec.severity,
+        confidence=rec.confidence,
+        reasons=list(rec.reasons),
+        statement_of_reasons=None
+        if sor is None
+        else StatementOfReasonsOut(**{**asdict(sor), "redress": list(sor.redress)}),
+    )

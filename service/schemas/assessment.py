@@ -1,0 +1,77 @@
+"""What harmlabel answers for each tweet."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from service.policy.schema import Action
+
+
+class StatementOfReasonsOut(BaseModel):
+    restriction: str
+    territorial_scope: str
+    duration: str
+    facts_and_circumstances: str
+    automated_detection: bool
+    automated_decision: bool
+    decision: str
+    ground: str
+    ground_type: str
+    redress: list[str]
+
+
+class RecommendationOut(BaseModel):
+    action: Action
+    label_text: str | None
+    policy: str = Field(description="policy id@version")
+    cell: str = Field(description="The decision-table row that fired.")
+    severity: float
+    confidence: float
+    reasons: list[str]
+    statement_of_reasons: StatementOfReasonsOut | None
+
+
+class Span(BaseModel):
+    start: int = Field(description="Character offset into the original text (inclusive).")
+    end: int = Field(description="Character offset into the original text (exclusive).")
+    text: str
+    weight: float = Field(description="Drop in the head's risk when these words are removed.")
+
+
+class Explanation(BaseModel):
+    reasons: list[str]
+    top_head: str | None
+    spans: list[Span] | None = Field(description="None when spans were not requested.")
+
+
+class PriorityFactors(BaseModel):
+    severity: float
+    confidence: float
+    reach: float
+    followers: int
+    engagement: int
+    engagement_per_hour: float | None
+    formula: str
+
+
+class Assessment(BaseModel):
+    tweet_id: str
+    rank: int | None = None
+    lang: str
+    lang_detected: bool
+    supported_language: bool
+    scores: dict[str, dict[str, float]]
+    priority: float = Field(ge=0, le=1)
+    priority_band: str = Field(pattern="^P[0-3]$")
+    priority_factors: PriorityFactors
+    recommendations: list[RecommendationOut]
+    explanation: Explanation
+    model_version: str
+    policy_versions: dict[str, str]
+
+
+class RankResponse(BaseModel):
+    assessments: list[Assessment]
+    model_version: str
+    policy_versions: dict[str, str]
+    count: int

@@ -1,0 +1,88 @@
+"""A tweet as the moderation queue sends it: Twitter API v2 shaped.
+
+Only `id` and `text` are required, so a queue can pass on whatever it has.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+
+class AccountType(StrEnum):
+    news_media = "news_media"
+    journalist = "journalist"
+    activist = "activist"
+    politician = "politician"
+    government = "government"
+    individual = "individual"
+    unknown = "unknown"
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    username: str | None = Field(None, max_length=64)
+    followers_count: int = Field(0, ge=0)
+    verified: bool = False
+    account_type: AccountType = AccountType.unknown
+    created_at: datetime | None = None
+
+
+class PublicMetrics(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    retweet_count: int = Field(0, ge=0)
+    reply_count: int = Field(0, ge=0)
+    like_count: int = Field(0, ge=0)
+    quote_count: int = Field(0, ge=0)
+    impression_count: int = Field(0, ge=0)
+
+    @property
+    def engagement(self) -> int:
+        return self.retweet_count + self.reply_count + self.like_count + self.quote_count
+
+
+class Entities(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    hashtags: list[str] = Field(default_factory=list, max_length=100)
+    urls: list[str] = Field(default_factory=list, max_length=100)
+    mentions: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Geo(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] | None = None
+
+
+class Tweet(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    text: str = Field(description="The tweet text, as posted.")
+    lang: str | None = Field(None, description="BCP 47 code; detected when absent.")
+    created_at: datetime | None = None
+    author: Author = Field(default_factory=lambda: Author())
+    public_metrics: PublicMetrics = Field(default_factory=lambda: PublicMetrics())
+    entities: Entities = Field(default_factory=lambda: Entities())
+    geo: Geo = Field(default_factory=lambda: Geo())
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("text is empty")
+        return v
+
+
+class RankRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tweets: list[Tweet] = Field(min_length=1)
+    spans: bool = Field(False, description="Compute highlighted spans (costs one model call per word).")

@@ -1,0 +1,108 @@
+"""Every policy: valid data, complete tables, every cell reachable, outputs valid."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.api.app import create_app
+from service.inference import load_card
+from service.inference.card import resolve_current
+from service.pipeline.assess import _out
+from service.policy.engine import evaluate
+from service.policy.schema import Policy, PolicyError, load_policies, load_policy
+from service.policy.signals import compute_signals, known_signals
+from service.schemas.assessment import RecommendationOut
+from service.settings import Settings
+from tests.conftest import REPO
+
+POLICY_DIR = REPO / "service" / "policy" / "policies"
+CARD = load_card(resolve_current(REPO / "models"), verify_files=False)
+SIGNALS = known_signals(CARD)
+
+
+def test_every_policy_round_trips_through_the_validator() -> None:
+    for path in sorted(POLICY_DIR.glob("*.yaml")):
+        policy = load_policy(
+            path,
+            SIGNALS
+            | {f"action.{a}" for a in ("label", "warning_interstitial", "escalate_for_removal_review")},
+        )
+        again = Policy.model_validate(yaml.safe_load(yaml.safe_dump(policy.model_dump(mode="json"))))
+        assert again == policy, path.name
+
+
+def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.9) -> dict[str, float]:
+    rest = (1 - p) / (len(labels) - 1)
+    return {lab: (p if lab == hot else rest) for lab in labels}
+
+
+def _grid() -> list[tuple[dict[str, dict[str, float]], float]]:
+    """Head probabilities from one-hot-ish corners, plus media on and off."""
+    per_head = []
+    for spec in CARD.heads:
+        options = [_one_hot(spec.labels, lab) for lab in spec.labels]
+        options.append({lab: 1 / len(spec.labels) for lab in spec.labels})
+        per_head.append(options)
+    grid = []
+    for combo in itertools.product(*per_head):
+        probs = {spec.name: c for spec, c in zip(CARD.heads, combo, strict=True)}
+        grid += [(probs, 0.0), (probs, 1.0)]
+    return grid
+
+
+def test_every_cell_is_reachable_and_every_output_validates() -> None:
+    policies = load_policies(POLICY_DIR, SIGNALS)
+    reached: set[tuple[str, str]] = set()
+    for probs, altered in _grid():
+        signals = compute_signals(CARD, probs, {"media.altered": altered})
+        for decision in evaluate(policies, signals):
+            reached.add((decision.policy.id, decision.cell))
+            for rec in decision.recommendations:
+                out = RecommendationOut.model_validate(_out(rec).model_dump())
+                assert 0 <= out.confidence <= 1
+                if out.action != "no_action":
+                    sor = out.statement_of_reasons
+                    assert sor is not None
+                    assert sor.automated_detection is True
+                    assert sor.decision == "suggested — pending human review"
+                    assert sor.redress and sor.ground and sor.facts_and_circumstances
+    every = {(p.id, r.cell) for p in policies for r in p.rules}
+    assert every - reached == set()
+
+
+def test_the_service_never_removes_content() -> None:
+    for policy in load_policies(POLICY_DIR, SIGNALS):
+        for rule in policy.rules:
+            assert all(a.value not in ("remove", "delete", "suspend") for a in rule.actions)
+
+
+def _write(tmp: Path, name: str, text: str) -> Path:
+    folder = tmp / "policies"
+    if not folder.exists():
+        shutil.copytree(POLICY_DIR, folder)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+_NONE_RULE = "  - cell: none\n    when: {abuse: none}\n    actions: [no_action]\n    severity: 0.0\n"
+_BROKEN = {
+    "unknown signal": ("spam.yaml", "spam.spam", "spam.eggs", "unknown signals"),
+    "unknown action": ("spam.yaml", "[reduce_visibility, exclude_from_trends]", "[shadowban]", "shadowban"),
+    "incomplete table": ("violent_speech.yaml", _NONE_RULE, "", "no rule for abuse=none"),
+    "unknown level": ("spam.yaml", "when: {spam: spam}", "when: {spam: spammy}", "spammy"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(_BROKEN))
+def test_a_broken_policy_refuses_start_up(case: str, tmp_path: Path, settings: Settings) -> None:
+    name, old, new, message = _BROKEN[case]
+    text = (POLICY_DIR / name).read_text(encoding="utf-8")
+    assert old in text
+    folder = _write(tmp_path, name, text.replace(old, new))
+    with pytest.raises(PolicyError, match=message):
+        create_app(settings.model_copy(update={"policies_dir": folder}))
