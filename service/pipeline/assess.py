@@ -17,7 +17,6 @@ from service.schemas.assessment import (
     PriorityFactors,
     RecommendationOut,
     Span,
-    StatementOfReasonsOut,
 )
 from service.schemas.tweet import Tweet
 from service.text.language import detect_language
@@ -111,7 +110,6 @@ class Assessor:
 
 
 def _out(rec: Recommendation) -> RecommendationOut:
-    sor = rec.statement_of_reasons
     return RecommendationOut(
         action=rec.action,
         label_text=rec.label_text,
@@ -120,7 +118,5 @@ def _out(rec: Recommendation) -> RecommendationOut:
         severity=rec.severity,
         confidence=rec.confidence,
         reasons=list(rec.reasons),
-        statement_of_reasons=None
-        if sor is None
-        else StatementOfReasonsOut(**{**asdict(sor), "redress": list(sor.redress)}),
+        statement_of_reasons=rec.statement_of_reasons,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict
+
 from service.policy.schema import Action, Dimension, Level, Policy
 
 DECISION = "suggested — pending human review"
@@ -18,9 +20,10 @@ REDRESS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StatementOfReasons:
+class StatementOfReasons(BaseModel):
     """The fields DSA Art. 17 requires for every restriction, demotion included."""
+
+    model_config = ConfigDict(frozen=True)
 
     restriction: str
     territorial_scope: str
@@ -31,7 +34,7 @@ class StatementOfReasons:
     decision: str
     ground: str
     ground_type: str
-    redress: tuple[str, ...]
+    redress: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ def decide(policy: Policy, signals: dict[str, float]) -> Decision:
                 decision=DECISION,
                 ground=f"{policy.title} ({policy.ref}, cell {rule.cell})",
                 ground_type="terms_of_service",
-                redress=REDRESS,
+                redress=list(REDRESS),
             )
         decision.recommendations.append(
             Recommendation(

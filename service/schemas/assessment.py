@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from service.policy.engine import StatementOfReasons
 from service.policy.schema import Action
-
-
-class StatementOfReasonsOut(BaseModel):
-    restriction: str
-    territorial_scope: str
-    duration: str
-    facts_and_circumstances: str
-    automated_detection: bool
-    automated_decision: bool
-    decision: str
-    ground: str
-    ground_type: str
-    redress: list[str]
 
 
 class RecommendationOut(BaseModel):
@@ -28,7 +16,7 @@ class RecommendationOut(BaseModel):
     severity: float
     confidence: float
     reasons: list[str]
-    statement_of_reasons: StatementOfReasonsOut | None
+    statement_of_reasons: StatementOfReasons | None
 
 
 class Span(BaseModel):

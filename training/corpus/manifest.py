@@ -8,10 +8,11 @@ it trains on something nobody reviewed.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from service.inference.card import sha256_file
 
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.toml"
 SPLITS = ("train", "validation", "test")
@@ -79,14 +80,6 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
     return Manifest(tuple(sources))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(manifest: Manifest, data_dir: Path) -> None:
     """Check every file exists and matches its checksum; report all problems
     at once so a maintainer fixes the data folder in one pass."""
@@ -100,7 +93,7 @@ def verify(manifest: Manifest, data_dir: Path) -> None:
             path = data_dir / f.path
             if not path.is_file():
                 problems.append(f"missing: {f.path} (source {source.name})")
-            elif (actual := sha256_of(path)) != f.sha256:
+            elif (actual := sha256_file(path)) != f.sha256:
                 problems.append(f"checksum mismatch: {f.path}: expected {f.sha256}, got {actual}")
     if problems:
         raise ManifestError(
