@@ -15,7 +15,7 @@ from service.inference.card import resolve_current
 from service.pipeline.assess import _out
 from service.policy.engine import evaluate
 from service.policy.schema import Policy, PolicyError, load_policies, load_policy
-from service.policy.signals import compute_signals, known_signals
+from service.policy.signals import compute_signals, known_signals, thresholds
 from service.schemas.assessment import RecommendationOut
 from service.settings import Settings
 from tests.conftest import REPO
@@ -23,6 +23,7 @@ from tests.conftest import REPO
 POLICY_DIR = REPO / "service" / "policy" / "policies"
 CARD = load_card(resolve_current(REPO / "models"), verify_files=False)
 SIGNALS = known_signals(CARD)
+THRESHOLDS = thresholds(CARD)
 
 
 def test_every_policy_round_trips_through_the_validator() -> None:
@@ -31,12 +32,13 @@ def test_every_policy_round_trips_through_the_validator() -> None:
             path,
             SIGNALS
             | {f"action.{a}" for a in ("label", "warning_interstitial", "escalate_for_removal_review")},
+            THRESHOLDS,
         )
         again = Policy.model_validate(yaml.safe_load(yaml.safe_dump(policy.model_dump(mode="json"))))
         assert again == policy, path.name
 
 
-def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.9) -> dict[str, float]:
+def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.999) -> dict[str, float]:
     rest = (1 - p) / (len(labels) - 1)
     return {lab: (p if lab == hot else rest) for lab in labels}
 
@@ -56,7 +58,7 @@ def _grid() -> list[tuple[dict[str, dict[str, float]], float]]:
 
 
 def test_every_cell_is_reachable_and_every_output_validates() -> None:
-    policies = load_policies(POLICY_DIR, SIGNALS)
+    policies = load_policies(POLICY_DIR, SIGNALS, THRESHOLDS)
     reached: set[tuple[str, str]] = set()
     for probs, altered in _grid():
         signals = compute_signals(CARD, probs, {"media.altered": altered})
@@ -76,7 +78,7 @@ def test_every_cell_is_reachable_and_every_output_validates() -> None:
 
 
 def test_the_service_never_removes_content() -> None:
-    for policy in load_policies(POLICY_DIR, SIGNALS):
+    for policy in load_policies(POLICY_DIR, SIGNALS, THRESHOLDS):
         for rule in policy.rules:
             assert all(a.value not in ("remove", "delete", "suspend") for a in rule.actions)
 
@@ -106,3 +108,13 @@ def test_a_broken_policy_refuses_start_up(case: str, tmp_path: Path, settings: S
     folder = _write(tmp_path, name, text.replace(old, new))
     with pytest.raises(PolicyError, match=message):
         create_app(settings.model_copy(update={"policies_dir": folder}))
+
+
+def test_model_thresholds_are_resolved_from_the_card() -> None:
+    [violent] = [
+        p for p in load_policies(POLICY_DIR, SIGNALS, THRESHOLDS) if p.id == "violent_speech_and_abuse"
+    ]
+    offensive = next(lv for lv in violent.dimensions[0].levels if lv.level == "offensive")
+    assert offensive.all[0].min == round(CARD.head("abuse").threshold or -1, 4)
+    with pytest.raises(PolicyError, match="no model threshold"):
+        load_policies(POLICY_DIR, SIGNALS, {})

@@ -15,14 +15,14 @@ from service.inference import TextModel
 from service.inference.card import resolve_current
 from service.pipeline.assess import Assessor
 from service.policy.schema import load_policies
-from service.policy.signals import known_signals
+from service.policy.signals import known_signals, thresholds
 from service.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
     model = TextModel(resolve_current(settings.models_dir), threads=settings.inference_threads)
-    policies = load_policies(settings.policies_dir, known_signals(model.card))
+    policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
     app = FastAPI(
         title="harmlabel",
         version=__version__,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -35,18 +36,37 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     signal: str
-    min: float | None = Field(None, ge=0, le=1)
-    max: float | None = Field(None, ge=0, le=1)
+    # A number, or "model_threshold": the risk threshold the model card tuned
+    # for this head, resolved at load time so a retrained model brings its own.
+    min: float | Literal["model_threshold"] | None = None
+    max: float | Literal["model_threshold"] | None = None
 
     @model_validator(mode="after")
     def _one_bound(self) -> Condition:
         if (self.min is None) == (self.max is None):
             raise ValueError(f"condition on {self.signal!r} needs exactly one of min or max")
+        for bound in (self.min, self.max):
+            if isinstance(bound, float | int) and not 0 <= bound <= 1:
+                raise ValueError(f"condition on {self.signal!r}: bound {bound} is outside [0, 1]")
         return self
 
     def holds(self, signals: dict[str, float]) -> bool:
         value = signals[self.signal]
-        return value >= self.min if self.min is not None else value < (self.max or 0.0)
+        if isinstance(self.min, float | int):
+            return value >= self.min
+        if isinstance(self.max, float | int):
+            return value < self.max
+        raise RuntimeError(f"condition on {self.signal!r} was not resolved against the model card")
+
+    def resolve(self, thresholds: dict[str, float]) -> Condition:
+        if "model_threshold" not in (self.min, self.max):
+            return self
+        if self.signal not in thresholds:
+            raise ValueError(
+                f"{self.signal!r} has no model threshold; thresholded signals: {sorted(thresholds)}"
+            )
+        bound = round(thresholds[self.signal], 4)
+        return self.model_copy(update={"min" if self.min is not None else "max": bound})
 
 
 class Level(BaseModel):
@@ -146,7 +166,7 @@ class PolicyError(RuntimeError):
     """A policy file is invalid; the message names the file and the problem."""
 
 
-def load_policy(path: Path, known_signals: set[str]) -> Policy:
+def load_policy(path: Path, known_signals: set[str], thresholds: dict[str, float] | None = None) -> Policy:
     try:
         policy = Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (ValidationError, yaml.YAMLError) as exc:
@@ -154,14 +174,39 @@ def load_policy(path: Path, known_signals: set[str]) -> Policy:
     unknown = policy.signals_used() - known_signals
     if unknown:
         raise PolicyError(f"{path.name}: unknown signals {sorted(unknown)}; known: {sorted(known_signals)}")
-    return policy
+    try:
+        return _resolve(policy, thresholds or {})
+    except ValueError as exc:
+        raise PolicyError(f"{path.name}: {exc}") from None
 
 
-def load_policies(folder: Path, known_signals: set[str]) -> list[Policy]:
+def _resolve(policy: Policy, thresholds: dict[str, float]) -> Policy:
+    dims = tuple(
+        d.model_copy(
+            update={
+                "levels": tuple(
+                    lv.model_copy(
+                        update={
+                            "all": tuple(c.resolve(thresholds) for c in lv.all),
+                            "any": tuple(c.resolve(thresholds) for c in lv.any),
+                        }
+                    )
+                    for lv in d.levels
+                )
+            }
+        )
+        for d in policy.dimensions
+    )
+    return policy.model_copy(update={"dimensions": dims})
+
+
+def load_policies(
+    folder: Path, known_signals: set[str], thresholds: dict[str, float] | None = None
+) -> list[Policy]:
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise PolicyError(f"{folder}: no policy files")
-    policies = [load_policy(f, known_signals | _action_signals()) for f in files]
+    policies = [load_policy(f, known_signals | _action_signals(), thresholds) for f in files]
     ids = [p.id for p in policies]
     if len(set(ids)) != len(ids):
         raise PolicyError(f"duplicate policy ids in {folder}: {ids}")

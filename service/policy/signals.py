@@ -18,6 +18,20 @@ def known_signals(card: ModelCard) -> set[str]:
     return names | set(MEDIA_SIGNALS)
 
 
+def thresholds(card: ModelCard) -> dict[str, float]:
+    """Signals with a tuned threshold: `risk.<head>`, and for a two-label head
+    its positive label (the same quantity)."""
+    out: dict[str, float] = {}
+    for h in card.heads:
+        if h.threshold is None:
+            continue
+        out[f"risk.{h.name}"] = h.threshold
+        if len(h.labels) == 2:
+            positive = next(lab for lab in h.labels if lab != h.negative_label)
+            out[f"{h.name}.{positive}"] = h.threshold
+    return out
+
+
 def compute_signals(
     card: ModelCard, probs: dict[str, dict[str, float]], media: dict[str, float] | None = None
 ) -> dict[str, float]:
