@@ -36,12 +36,19 @@ def serve(
     import uvicorn
 
     from service.api.app import create_app
+    from service.inference.card import ModelFolderError
     from service.logging import configure_logging
+    from service.policy.schema import PolicyError
 
     settings = _settings(host=host, port=port)
     configure_logging(settings)
+    try:
+        app = create_app(settings)
+    except (ModelFolderError, PolicyError) as exc:
+        typer.echo(f"harmlabel: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.value,

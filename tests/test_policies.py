@@ -118,3 +118,18 @@ def test_model_thresholds_are_resolved_from_the_card() -> None:
     assert offensive.all[0].min == round(CARD.head("abuse").threshold or -1, 4)
     with pytest.raises(PolicyError, match="no model threshold"):
         load_policies(POLICY_DIR, SIGNALS, {})
+
+
+def test_serve_refuses_to_start_on_a_broken_policy(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    text = (POLICY_DIR / "spam.yaml").read_text(encoding="utf-8").replace("spam.spam", "spam.eggs")
+    folder = _write(tmp_path, "spam.yaml", text)
+    env = {**os.environ, "HARMLABEL_POLICIES_DIR": str(folder)}
+    out = subprocess.run(
+        [sys.executable, "-m", "harmlabel", "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert "spam.yaml" in out.stderr and "unknown signals" in out.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from onnxruntime.transformers.fusion_options import FusionOptions
 from onnxruntime.transformers.optimizer import optimize_model
 from sklearn.metrics import f1_score
 
@@ -65,17 +66,13 @@ def export(config: TrainConfig, run_dir: Path, corpus_dir: Path, models_dir: Pat
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        fp32_path, opt_path = tmp / "fp32.onnx", tmp / "opt.onnx"
+        fp32_path = tmp / "fp32.onnx"
         export_onnx(model, fp32_path)
-        optimized = optimize_model(
-            str(fp32_path),
-            model_type="bert",
-            num_heads=model.num_attention_heads,
-            hidden_size=model.hidden_size,
-        )
-        optimized.save_model_to_file(str(opt_path))
         chosen, parity = None, []
         for recipe in RECIPES:
+            opt_path = tmp / f"opt-{recipe.fuse_embeddings}.onnx"
+            if not opt_path.exists():
+                optimize(model, fp32_path, opt_path, recipe.fuse_embeddings)
             int8_path = tmp / f"{recipe.name}.onnx"
             quantize(opt_path, int8_path, recipe)
             report = parity_check(int8_path, fp32_logits, enc, heads, recipe)
@@ -121,6 +118,20 @@ def calibrate_heads(logits: list[np.ndarray], enc: Encoded) -> list[HeadSpec]:
             )
         )
     return specs
+
+
+def optimize(model: MultiHeadClassifier, src: Path, dst: Path, fuse_embeddings: bool) -> None:
+    """ONNX Runtime's transformer optimiser: fused attention, LayerNorm, GELU."""
+    options = FusionOptions("bert")
+    options.enable_embed_layer_norm = fuse_embeddings
+    optimized = optimize_model(
+        str(src),
+        model_type="bert",
+        num_heads=model.num_attention_heads,
+        hidden_size=model.hidden_size,
+        optimization_options=options,
+    )
+    optimized.save_model_to_file(str(dst))
 
 
 def export_onnx(model: MultiHeadClassifier, path: Path) -> None:
