@@ -20,8 +20,8 @@ from service.settings import Settings
 from training.corpus import Example, build_corpus
 
 # Real tweets from the validation split, found by their opening words.
-FALSE_HEALTH_CLAIM = "FALSE_CLAIM_PREFIX"
-NEWS_POST = "NEWS_PREFIX"
+FALSE_HEALTH_CLAIM = "Thousands of doctors say hydroxychloroquine cures coronavirus"
+NEWS_POST = "CDC Briefing Room: Dr. Nancy Messonnier gives an update"
 
 
 def _find(corpus_dir: Path, prefix: str) -> Example:

@@ -65,11 +65,18 @@ def _level(dim: Dimension, signals: dict[str, float]) -> Level:
     return next(lv for lv in dim.levels if lv.matches(signals))
 
 
-def _confidence_signal(level: Level) -> str | None:
+def _confidence_signal(level: Level, signals: dict[str, float] | None = None) -> str | None:
+    """The signal that measures how sure a level is: the declared one, else
+    the strongest `any` condition that holds, else the first lower-bounded
+    `all` condition."""
     if level.confidence:
         return level.confidence
-    conds = (*level.all, *level.any)
-    return conds[0].signal if conds else None
+    if level.any and signals is not None:
+        held = [c for c in level.any if c.min is not None and c.holds(signals)]
+        if held:
+            return max(held, key=lambda c: signals[c.signal]).signal
+    bounded = [c for c in (*level.all, *level.any) if c.min is not None]
+    return bounded[0].signal if bounded else None
 
 
 def _describe(level: Level, signals: dict[str, float]) -> str:
@@ -87,7 +94,7 @@ def decide(policy: Policy, signals: dict[str, float]) -> Decision:
     rule = next(r for r in policy.rules if all(v in ("*", chosen[d]) for d, v in r.when.items()))
     fired = [lv for lv in levels.values() if not lv.is_default]
     if fired:
-        confidence = min(signals[s] for lv in fired if (s := _confidence_signal(lv)))
+        confidence = min(signals[s] for lv in fired if (s := _confidence_signal(lv, signals)))
     else:
         # Nothing fired: confident to the extent no level came close.
         rivals = [
@@ -124,7 +131,7 @@ def decide(policy: Policy, signals: dict[str, float]) -> Decision:
                 confidence=round(float(confidence), 4),
                 reasons=reasons,
                 levels=chosen,
-                drivers=tuple(s for lv in fired if (s := _confidence_signal(lv))),
+                drivers=tuple(s for lv in fired if (s := _confidence_signal(lv, signals))),
                 statement_of_reasons=sor,
             )
         )
