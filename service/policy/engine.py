@@ -81,7 +81,8 @@ def _confidence_signal(level: Level, signals: dict[str, float] | None = None) ->
 
 def _describe(level: Level, signals: dict[str, float]) -> str:
     parts = []
-    for c in (*level.all, *level.any):
+    held_any = [c for c in level.any if c.holds(signals)]  # only the alternatives that held
+    for c in (*level.all, *held_any):
         op, bound = (">=", c.min) if c.min is not None else ("<", c.max)
         parts.append(f"{c.signal}={signals[c.signal]:.2f} {op} {bound:.2f}")
     detail = f" ({'; '.join(parts)})" if parts else ""
