@@ -19,6 +19,7 @@ row-wise variant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,72 +103,61 @@ def rowwise_embeddings_int8(model: onnx.ModelProto, min_rows: int = 1000) -> int
     return replaced
 
 
-def weight_only_int8(model: onnx.ModelProto, op_types: tuple[str, ...] = ("MatMul",)) -> int:
-    """Replace each MatMul's constant fp32 weight by int8 + per-column scale
-    behind a DequantizeLinear node. Returns how many weights were replaced."""
+Rewrite = Callable[[str, np.ndarray], tuple[list[onnx.TensorProto], onnx.NodeProto, str]]
+
+
+def _rewrite_weights(model: onnx.ModelProto, op_types: tuple[str, ...], rewrite: Rewrite) -> int:
+    """For each `op_types` node whose input 1 is a constant 2-D fp32 weight,
+    replace that initializer with what `rewrite` returns: new initializers,
+    one node computing the weight, and that node's output name."""
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     new_nodes = []
     replaced = 0
     for node in graph.node:
-        if node.op_type in op_types and node.input[1] in inits:
-            w = numpy_helper.to_array(inits[node.input[1]])
-            if w.ndim == 2 and w.dtype == np.float32:
-                scale = np.maximum(np.abs(w).max(axis=0), 1e-8) / 127.0
-                q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
-                base = node.input[1]
-                graph.initializer.remove(inits[base])
-                graph.initializer.extend(
-                    [
-                        numpy_helper.from_array(q, f"{base}_int8"),
-                        numpy_helper.from_array(scale.astype(np.float32), f"{base}_scale"),
-                        numpy_helper.from_array(np.zeros_like(q[0]), f"{base}_zero"),
-                    ]
-                )
-                new_nodes.append(
-                    onnx.helper.make_node(
-                        "DequantizeLinear",
-                        [f"{base}_int8", f"{base}_scale", f"{base}_zero"],
-                        [f"{base}_dq"],
-                        name=f"{base}_DequantizeLinear",
-                        axis=1,
-                    )
-                )
-                node.input[1] = f"{base}_dq"
-                replaced += 1
+        init = inits.get(node.input[1]) if node.op_type in op_types and len(node.input) > 1 else None
+        w = numpy_helper.to_array(init) if init is not None else None
+        if init is not None and w is not None and w.ndim == 2 and w.dtype == np.float32:
+            tensors, producer, output = rewrite(node.input[1], w)
+            graph.initializer.remove(init)
+            graph.initializer.extend(tensors)
+            new_nodes.append(producer)
+            node.input[1] = output
+            replaced += 1
         new_nodes.append(node)
     del graph.node[:]
     graph.node.extend(new_nodes)
     return replaced
+
+
+def _int8_per_column(base: str, w: np.ndarray) -> tuple[list[onnx.TensorProto], onnx.NodeProto, str]:
+    scale = (np.maximum(np.abs(w).max(axis=0), 1e-8) / 127.0).astype(np.float32)
+    q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    tensors = [
+        numpy_helper.from_array(q, f"{base}_int8"),
+        numpy_helper.from_array(scale, f"{base}_scale"),
+        numpy_helper.from_array(np.zeros_like(q[0]), f"{base}_zero"),
+    ]
+    inputs = [f"{base}_int8", f"{base}_scale", f"{base}_zero"]
+    node = onnx.helper.make_node("DequantizeLinear", inputs, [f"{base}_dq"], name=f"{base}_DQ", axis=1)
+    return tensors, node, f"{base}_dq"
+
+
+def _fp16(base: str, w: np.ndarray) -> tuple[list[onnx.TensorProto], onnx.NodeProto, str]:
+    tensors = [numpy_helper.from_array(w.astype(np.float16), f"{base}_fp16")]
+    node = onnx.helper.make_node(
+        "Cast", [f"{base}_fp16"], [f"{base}_f32"], name=f"{base}_Cast", to=onnx.TensorProto.FLOAT
+    )
+    return tensors, node, f"{base}_f32"
+
+
+def weight_only_int8(model: onnx.ModelProto, op_types: tuple[str, ...] = ("MatMul",)) -> int:
+    """Constant weights become int8 + per-column scale behind DequantizeLinear."""
+    return _rewrite_weights(model, op_types, _int8_per_column)
 
 
 def fp16_weights(model: onnx.ModelProto, op_types: tuple[str, ...] = ("MatMul",)) -> int:
-    """Store these ops' constant fp32 weights as fp16 behind a Cast node:
-    half the bytes, 11-bit mantissa. ONNX Runtime folds the Cast into an fp32
-    initializer when the session starts, so inference runs at fp32 speed."""
-    graph = model.graph
-    inits = {i.name: i for i in graph.initializer}
-    new_nodes = []
-    replaced = 0
-    for node in graph.node:
-        if node.op_type in op_types and len(node.input) > 1 and node.input[1] in inits:
-            w = numpy_helper.to_array(inits[node.input[1]])
-            if w.ndim == 2 and w.dtype == np.float32:
-                base = node.input[1]
-                graph.initializer.remove(inits[base])
-                graph.initializer.append(numpy_helper.from_array(w.astype(np.float16), f"{base}_fp16"))
-                new_nodes.append(
-                    onnx.helper.make_node(
-                        "Cast",
-                        [f"{base}_fp16"],
-                        [f"{base}_f32"],
-                        name=f"{base}_Cast",
-                        to=onnx.TensorProto.FLOAT,
-                    )
-                )
-                node.input[1] = f"{base}_f32"
-                replaced += 1
-        new_nodes.append(node)
-    del graph.node[:]
-    graph.node.extend(new_nodes)
-    return replaced
+    """Constant weights stored as fp16 behind a Cast node: half the bytes,
+    11-bit mantissa. ONNX Runtime folds the Cast into an fp32 initializer when
+    the session starts, so inference runs at fp32 speed."""
+    return _rewrite_weights(model, op_types, _fp16)
