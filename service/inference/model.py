@@ -27,9 +27,6 @@ class HeadScores:
     probs: dict[str, dict[str, float]]  # head -> label -> probability
     windows: int  # how many windows the text was scored on
 
-    def risk(self, head: str, negative_label: str) -> float:
-        return 1.0 - self.probs[head][negative_label]
-
 
 def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits / temperature

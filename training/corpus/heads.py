@@ -24,10 +24,6 @@ HEADS: Final[dict[str, tuple[str, ...]]] = {
 Labels = dict[str, str | None]
 
 
-def empty_labels() -> Labels:
-    return dict.fromkeys(HEADS)
-
-
 def check_label(head: str, label: str) -> None:
     """Fail loudly on a head or label outside HEADS: mapping typos must not
     silently become a new class."""
