@@ -13,17 +13,11 @@ from itertools import pairwise
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-
-def _softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
-    return out
+from service.inference.model import softmax
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    p = _softmax(logits, temperature)[np.arange(len(labels)), labels]
+    p = softmax(logits, temperature)[np.arange(len(labels)), labels]
     return float(-np.log(np.clip(p, 1e-12, 1.0)).mean())
 
 

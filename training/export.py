@@ -26,8 +26,9 @@ from onnxruntime.transformers.optimizer import optimize_model
 from sklearn.metrics import f1_score
 
 from service.inference.card import CARD_FILE, HeadSpec, ModelCard, sha256_file
+from service.inference.model import softmax
 from service.inference.runner import OnnxRunner
-from training.calibrate import _softmax, best_threshold, fit_temperature
+from training.calibrate import best_threshold, fit_temperature
 from training.config import TrainConfig
 from training.corpus import build_corpus, load_manifest
 from training.corpus.heads import HEADS
@@ -107,7 +108,7 @@ def calibrate_heads(logits: list[np.ndarray], enc: Encoded) -> list[HeadSpec]:
         known = enc.labels[:, j] != IGNORE
         y = enc.labels[known, j]
         temperature = fit_temperature(logits[j][known], y)
-        risk = 1 - _softmax(logits[j][known], temperature)[:, 0]
+        risk = 1 - softmax(logits[j][known], temperature)[:, 0]
         specs.append(
             HeadSpec(
                 name=head,
@@ -166,8 +167,8 @@ def parity_check(
     per_head: dict[str, Any] = {}
     passed = True
     for j, spec in enumerate(heads):
-        p32 = _softmax(fp32_logits[j], spec.temperature)
-        p8 = _softmax(int8_logits[j], spec.temperature)
+        p32 = softmax(fp32_logits[j], spec.temperature)
+        p8 = softmax(int8_logits[j], spec.temperature)
         agreement = float((p32.argmax(1) == p8.argmax(1)).mean())
         diff = np.abs(p32 - p8).max(1)
         known = enc.labels[:, j] != IGNORE

@@ -15,12 +15,7 @@ from sklearn.metrics import precision_recall_curve
 
 from service.inference import ModelCard
 from training.corpus import Example
-
-
-def _labelled(examples: list[Example], head: str, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    idx = [i for i, e in enumerate(examples) if e.labels[head] is not None]
-    y = [labels.index(examples[i].labels[head] or "") for i in idx]
-    return np.array(idx, dtype=int), np.array(y, dtype=int)
+from training.evaluate import labelled
 
 
 def reliability_diagrams(
@@ -29,7 +24,7 @@ def reliability_diagrams(
     fig, axes = plt.subplots(2, 3, figsize=(12, 8))
     edges = np.linspace(0, 1, 11)
     for ax, (j, spec) in zip(axes.flat, enumerate(card.heads), strict=False):
-        idx, y = _labelled(examples, spec.name, spec.labels)
+        idx, y = labelled(examples, spec.name, spec.labels)
         ax.plot([0, 1], [0, 1], "k:", lw=1)
         for probs, name in ((raw[j], "before (T=1)"), (calibrated[j], f"after (T={spec.temperature:.2f})")):
             if len(idx) == 0:
@@ -57,7 +52,7 @@ def pr_curves(card: ModelCard, examples: list[Example], calibrated: list[np.ndar
     """Risk (1 - P(negative label)) against "any non-negative label"."""
     fig, axes = plt.subplots(2, 3, figsize=(12, 8))
     for ax, (j, spec) in zip(axes.flat, enumerate(card.heads), strict=False):
-        idx, y = _labelled(examples, spec.name, spec.labels)
+        idx, y = labelled(examples, spec.name, spec.labels)
         neg = spec.labels.index(spec.negative_label)
         truth = y != neg
         if len(idx) and 0 < truth.sum() < len(truth):

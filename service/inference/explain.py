@@ -40,16 +40,17 @@ def signal_value(model: TextModel, probs: list[np.ndarray], index: int, signal: 
 
 
 def occlusion_spans(
-    model: TextModel, text: str, signal: str, top_k: int = 3, min_weight: float = 0.02
+    model: TextModel, text: str, signal: str, base: float, top_k: int = 3, min_weight: float = 0.02
 ) -> list[WeightedSpan]:
+    """`base` is the signal's value on the whole text, which the caller has
+    already scored; only the occluded variants are scored here."""
     norm = normalise_with_offsets(text)
     words = list(_WORD.finditer(norm.text))[:MAX_WORDS]
     if not words:
         return []
-    variants = [norm.text] + [norm.text[: m.start()] + norm.text[m.end() :] for m in words]
+    variants = [norm.text[: m.start()] + norm.text[m.end() :] for m in words]
     probs, _ = model.probabilities(variants)
-    base = signal_value(model, probs, 0, signal)
-    weights = [base - signal_value(model, probs, i + 1, signal) for i in range(len(words))]
+    weights = [base - signal_value(model, probs, i, signal) for i in range(len(words))]
     top = sorted(range(len(words)), key=lambda i: -weights[i])[:top_k]
     chosen = sorted(i for i in top if weights[i] >= min_weight)
     spans: list[WeightedSpan] = []

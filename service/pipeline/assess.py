@@ -63,7 +63,8 @@ class Assessor:
         top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
         found = None
         if spans and top_signal and supported:
-            found = [Span(**asdict(s)) for s in occlusion_spans(self.model, tweet.text, top_signal)]
+            spans_found = occlusion_spans(self.model, tweet.text, top_signal, signals[top_signal])
+            found = [Span(**asdict(s)) for s in spans_found]
         reasons = [
             f"{rec.policy} [{rec.cell}] → {rec.action.value}: " + "; ".join(rec.reasons) for rec in acting
         ]
