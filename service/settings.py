@@ -64,17 +64,44 @@ class Settings(BaseSettings):
     ] = 10_000
     max_body_bytes: Annotated[
         int, Field(ge=1024, description="Request bodies over this size are refused before parsing.")
-    ] = 8 * 1024 * 1024
+    ] = 32 * 1024 * 1024
     inference_threads: Annotated[
         int | None, Field(ge=1, le=256, description="ONNX Runtime intra-op threads; default all cores.")
     ] = None
     policies_dir: Annotated[
         Path, Field(description="Folder of policy YAML files, validated at start-up.")
     ] = PROJECT_ROOT / "service" / "policy" / "policies"
+    database_url: Annotated[
+        str | None,
+        Field(description="SQLAlchemy URL; default a SQLite file `harmlabel.db` in the state dir."),
+    ] = None
+    media_max_bytes: Annotated[
+        int, Field(ge=1024, description="Largest image accepted, in bytes (after base64 decoding).")
+    ] = 5 * 1024 * 1024
+    media_max_pixels: Annotated[
+        int, Field(ge=4096, description="Largest image accepted, in pixels, checked before decoding.")
+    ] = 40_000_000
+    media_max_items: Annotated[int, Field(ge=1, le=16, description="Most media items per tweet.")] = 4
+    media_copy_move: Annotated[
+        bool, Field(description="Run the copy-move signal (the costliest media signal).")
+    ] = True
+    pdq_match_distance: Annotated[
+        int, Field(ge=0, le=128, description="PDQ Hamming distance at or below which a bank entry matches.")
+    ] = 31
+    pdq_candidate_distance: Annotated[
+        int, Field(ge=0, le=128, description="Distances above the match but at or below this are candidates.")
+    ] = 48
+    out_of_context_days: Annotated[
+        int, Field(ge=1, description="Media older than this, shared as news of now, is out of context.")
+    ] = 30
     corpus_dir: Annotated[
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),
     ] = Field(default_factory=_default_corpus_dir)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'harmlabel.db'}"
 
 
 class SettingsError(ValueError):

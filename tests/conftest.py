@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from service.settings import Settings, load_settings
+from service.store.db import Database, migrate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,3 +39,34 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+PG_BASE = os.environ.get("HARMLABEL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on both backends. PostgreSQL gets a schema of its
+    own per test, dropped afterwards; a machine without the server fails
+    loudly rather than skipping."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'harmlabel.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    migrate(db.engine)
+    yield db
+    db.close()

@@ -9,30 +9,45 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import assess, catalog, health, metrics
+from service.api import assess, catalog, health, media_banks, metrics
 from service.api.limits import BodySizeLimit
 from service.inference import TextModel
 from service.inference.card import resolve_current
+from service.media.analyser import MediaAnalyser
+from service.media.bank_index import BankIndexHolder
+from service.media.registry import build_signals, check_registry
+from service.media.reliability import load_reliability
 from service.pipeline.assess import Assessor
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from service.settings import Settings
+from service.store.banks import live_entries
+from service.store.db import Database, migrate
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
     model = TextModel(resolve_current(settings.models_dir), threads=settings.inference_threads)
     policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
+    reliability = load_reliability()
+    banks = BankIndexHolder()
+    signals = build_signals(settings, banks)
+    check_registry(signals, reliability)
+    db = Database(settings.resolved_database_url)
+    migrate(db.engine)
+    banks.replace(live_entries(db))
     app = FastAPI(
         title="harmlabel",
         version=__version__,
         summary="Harm scores and policy label recommendations for tweets.",
     )
     app.state.settings = settings
-    app.state.assessor = Assessor(model, policies)
+    app.state.db = db
+    app.state.banks = banks
+    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability))
     app.state.metrics = metrics.Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, assess, catalog, metrics):
+    for module in (health, assess, catalog, media_banks, metrics):
         app.include_router(module.router)
     return app

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from service.api.deps import AssessorDep, MetricsDep, SettingsDep
+from service.api.media_input import prepare_media
 from service.schemas.assessment import Assessment, RankResponse
+from service.schemas.media import MediaItem, MediaType
 from service.schemas.tweet import RankRequest, Tweet
 from service.settings import Settings
 
@@ -37,9 +42,37 @@ async def assess(
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
 ) -> Assessment:
     _check_lengths([tweet], settings, ())
-    [result] = await run_in_threadpool(assessor.assess, [tweet], spans)
+    media = await run_in_threadpool(prepare_media, [tweet], settings, ())
+    [result] = await run_in_threadpool(assessor.assess, [tweet], spans, None, media)
     metrics.observe_assessments([result])
     return result
+
+
+@router.post("/assess/multipart")
+async def assess_multipart(
+    tweet: Annotated[str, Form(description="The tweet as JSON, without media data.")],
+    assessor: AssessorDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    media: Annotated[list[UploadFile] | None, File(description="Image files, in order.")] = None,
+    spans: bool = Query(True, description="Highlighted spans by word occlusion."),
+) -> Assessment:
+    """The same as /v1/assess, with images sent as files rather than base64."""
+    try:
+        parsed = Tweet.model_validate_json(tweet)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ["body", "tweet", *e["loc"]]} for e in exc.errors(include_url=False)]
+        raise HTTPException(422, [{k: v for k, v in e.items() if k != "ctx"} for e in errors]) from None
+    items = list(parsed.media)
+    for i, upload in enumerate(media or []):
+        data = await upload.read(settings.media_max_bytes + 1)
+        kind = (upload.content_type or "").lower()
+        mtype = MediaType.video if kind.startswith("video/") else MediaType.photo
+        if kind == "image/gif":
+            mtype = MediaType.animated_gif
+        items.append(MediaItem(type=mtype, data=data, media_key=upload.filename or f"file{i}"))
+    parsed = parsed.model_copy(update={"media": items})
+    return await assess(parsed, assessor, settings, metrics, spans)
 
 
 @router.post("/rank")
@@ -59,7 +92,8 @@ async def rank(
             ],
         )
     _check_lengths(body.tweets, settings, ("tweets",))
-    ranked = await run_in_threadpool(assessor.rank, body.tweets, body.spans)
+    media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
+    ranked = await run_in_threadpool(assessor.rank, body.tweets, body.spans, None, media)
     metrics.observe_assessments(ranked)
     return RankResponse(
         assessments=ranked,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from service.inference import TextModel
 from service.inference.explain import occlusion_spans
+from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
 from service.policy.engine import Recommendation, evaluate
 from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
 from service.policy.schema import Action, Policy
@@ -18,6 +19,7 @@ from service.schemas.assessment import (
     RecommendationOut,
     Span,
 )
+from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
 from service.text.language import detect_language
 
@@ -25,31 +27,53 @@ SUPPORTED_LANGUAGES = frozenset({"en"})
 _NEEDS_REVIEW_SEVERITY = 0.5
 
 
+Media = list[list[PreparedMedia]]
+
+
 class Assessor:
-    def __init__(self, model: TextModel, policies: list[Policy]) -> None:
+    def __init__(self, model: TextModel, policies: list[Policy], media: MediaAnalyser | None = None) -> None:
         self.model = model
         self.policies = policies
+        self.media = media
         self.policy_versions = {p.id: p.version for p in policies}
 
-    def assess(self, tweets: list[Tweet], spans: bool, now: datetime | None = None) -> list[Assessment]:
+    def assess(
+        self, tweets: list[Tweet], spans: bool, now: datetime | None = None, media: Media | None = None
+    ) -> list[Assessment]:
+        """`media[i]` holds tweet i's validated attachments (see
+        `service.api.media_input`); without it, attachments are not analysed."""
         now = now or datetime.now(UTC)
         scores = self.model.score([t.text for t in tweets])
-        return [self._one(t, s.probs, spans, now) for t, s in zip(tweets, scores, strict=True)]
+        media = media or [[] for _ in tweets]
+        return [self._one(t, s.probs, spans, now, m) for t, s, m in zip(tweets, scores, media, strict=True)]
 
-    def rank(self, tweets: list[Tweet], spans: bool, now: datetime | None = None) -> list[Assessment]:
+    def rank(
+        self, tweets: list[Tweet], spans: bool, now: datetime | None = None, media: Media | None = None
+    ) -> list[Assessment]:
         """Highest priority first; ties keep the order they came in."""
-        assessed = self.assess(tweets, spans, now)
+        assessed = self.assess(tweets, spans, now, media)
         ordered = sorted(assessed, key=lambda a: -a.priority)
         return [a.model_copy(update={"rank": i + 1}) for i, a in enumerate(ordered)]
 
     def _one(
-        self, tweet: Tweet, probs: dict[str, dict[str, float]], spans: bool, now: datetime
+        self,
+        tweet: Tweet,
+        probs: dict[str, dict[str, float]],
+        spans: bool,
+        now: datetime,
+        media: list[PreparedMedia],
     ) -> Assessment:
         lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text)[0], True)
         base_lang = lang.split("-")[0].lower()
         supported = base_lang in SUPPORTED_LANGUAGES
-        signals = compute_signals(self.model.card, probs)
-        recs = [r for d in evaluate(self.policies, signals) for r in d.recommendations]
+        reports: list[MediaReport] = []
+        verdict = NO_MEDIA
+        if self.media is not None and media:
+            reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
+        media_signals = {"media.altered": verdict.score, "media.forensic": verdict.forensic}
+        signals = compute_signals(self.model.card, probs, media_signals)
+        evidence = {"media.altered": verdict.basis, "media.forensic": verdict.advisory}
+        recs = [r for d in evaluate(self.policies, signals, evidence) for r in d.recommendations]
         if not supported:
             recs = [self._needs_review(lang)]
         acting = [r for r in recs if r.action is not Action.no_action]
@@ -59,7 +83,8 @@ class Assessor:
         r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
         p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
 
-        top_signal = strongest.drivers[0] if strongest and strongest.drivers else None
+        text_drivers = [d for d in (strongest.drivers if strongest else ()) if not d.startswith("media.")]
+        top_signal = text_drivers[0] if text_drivers else None  # spans explain text heads only
         top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
         found = None
         if spans and top_signal and supported:
@@ -89,6 +114,8 @@ class Assessor:
             ),
             recommendations=[_out(rec) for rec in recs],
             explanation=Explanation(reasons=reasons, top_head=top_head, spans=found),
+            media=reports,
+            media_verdict=verdict,
             model_version=self.model.version,
             policy_versions=self.policy_versions,
         )

@@ -6,6 +6,7 @@ replayed offline on stored signals for an audit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +36,9 @@ class StatementOfReasons(BaseModel):
     ground: str
     ground_type: str
     redress: list[str]
+
+
+Evidence = Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +83,23 @@ def _confidence_signal(level: Level, signals: dict[str, float] | None = None) ->
     return bounded[0].signal if bounded else None
 
 
-def _describe(level: Level, signals: dict[str, float]) -> str:
-    parts = []
+def _describe(level: Level, signals: dict[str, float], evidence: Evidence) -> str:
+    parts: list[str] = []
+    facts: list[str] = []
     held_any = [c for c in level.any if c.holds(signals)]  # only the alternatives that held
     for c in (*level.all, *held_any):
         op, bound = (">=", c.min) if c.min is not None else ("<", c.max)
         parts.append(f"{c.signal}={signals[c.signal]:.2f} {op} {bound:.2f}")
+        if not level.is_default:
+            facts.extend(evidence.get(c.signal, ()))
     detail = f" ({'; '.join(parts)})" if parts else ""
-    return f"{level.reason or level.level}{detail}"
+    found = f": {'; '.join(facts)}" if facts else ""
+    return f"{level.reason or level.level}{detail}{found}"
 
 
-def decide(policy: Policy, signals: dict[str, float]) -> Decision:
+def decide(policy: Policy, signals: dict[str, float], evidence: Evidence | None = None) -> Decision:
+    """`evidence` maps a signal to the facts behind its value (a bank match's
+    note, an EXIF date), quoted in the reasons wherever that signal fired."""
     levels = {d.name: _level(d, signals) for d in policy.dimensions}
     chosen = {name: lv.level for name, lv in levels.items()}
     rule = next(r for r in policy.rules if all(v in ("*", chosen[d]) for d, v in r.when.items()))
@@ -105,7 +115,7 @@ def decide(policy: Policy, signals: dict[str, float]) -> Decision:
             if not lv.is_default and (s := _confidence_signal(lv))
         ]
         confidence = 1.0 - max(rivals, default=0.0)
-    reasons = tuple(f"{name}: {_describe(lv, signals)}" for name, lv in levels.items())
+    reasons = tuple(f"{name}: {_describe(lv, signals, evidence or {})}" for name, lv in levels.items())
     decision = Decision(policy, rule.cell, chosen)
     for action in rule.actions:
         sor = None
@@ -139,10 +149,12 @@ def decide(policy: Policy, signals: dict[str, float]) -> Decision:
     return decision
 
 
-def evaluate(policies: list[Policy], signals: dict[str, float]) -> list[Decision]:
+def evaluate(
+    policies: list[Policy], signals: dict[str, float], evidence: Evidence | None = None
+) -> list[Decision]:
     """Stage-1 policies first; stage-2 policies then see their actions as
     `action.<name>` signals (1.0 when any stage-1 policy recommended it)."""
-    first = [decide(p, signals) for p in policies if p.stage == 1]
+    first = [decide(p, signals, evidence) for p in policies if p.stage == 1]
     taken = {r.action for d in first for r in d.recommendations}
     extended = {**signals, **{f"action.{a.value}": float(a in taken) for a in Action}}
-    return first + [decide(p, extended) for p in policies if p.stage == 2]
+    return first + [decide(p, extended, evidence) for p in policies if p.stage == 2]

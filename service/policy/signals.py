@@ -1,15 +1,17 @@
 """The signals policies may read, and how they are computed from model scores.
 
 `head.label` is a calibrated probability, `risk.head` is 1 - P(negative
-label), `media.altered` comes from media analysis (0 until it exists), and
-stage-2 policies also see `action.<name>`.
+label), `media.altered` (decisive media evidence for test 1) and
+`media.forensic` (the strongest advisory forensic hint, 0.5 at its 5%
+false-alarm threshold) come from media analysis, and stage-2 policies also
+see `action.<name>`.
 """
 
 from __future__ import annotations
 
 from service.inference import ModelCard
 
-MEDIA_SIGNALS = ("media.altered",)
+MEDIA_SIGNALS = ("media.altered", "media.forensic")
 
 
 def known_signals(card: ModelCard) -> set[str]:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from service.policy.engine import StatementOfReasons
 from service.policy.schema import Action
+from service.schemas.media import MediaReport, MediaVerdict
 
 
 class RecommendationOut(BaseModel):
@@ -54,6 +55,8 @@ class Assessment(BaseModel):
     priority_factors: PriorityFactors
     recommendations: list[RecommendationOut]
     explanation: Explanation
+    media: list[MediaReport] = Field(default_factory=list, description="One report per attachment.")
+    media_verdict: MediaVerdict
     model_version: str
     policy_versions: dict[str, str]
 

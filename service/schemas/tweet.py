@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from service.schemas.media import MediaItem
+
 
 class AccountType(StrEnum):
     news_media = "news_media"
@@ -72,6 +74,9 @@ class Tweet(BaseModel):
     public_metrics: PublicMetrics = Field(default_factory=lambda: PublicMetrics())
     entities: Entities = Field(default_factory=lambda: Entities())
     geo: Geo = Field(default_factory=lambda: Geo())
+    media: list[MediaItem] = Field(
+        default_factory=list, max_length=16, description="Attached media; images as base64."
+    )
 
     @field_validator("text")
     @classmethod
