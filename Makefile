@@ -10,7 +10,7 @@ HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
 RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 
-.PHONY: serve test lint typecheck pytest
+.PHONY: serve test lint typecheck pytest postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 serve: $(RUN_STAMP)
 	$(BIN)/harmlabel serve
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) postgres
 	$(MAKE) --no-print-directory lint typecheck pytest
+
+# Store tests run against SQLite and the local PostgreSQL (127.0.0.1:5432, db `test`):
+# start the cluster if it is installed but stopped; the tests fail loudly if it is absent.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
+	  for v in $$(ls /etc/postgresql 2>/dev/null); do \
+	    pg_ctlcluster --skip-systemctl-redirect $$v main start 2>/dev/null || true; \
+	  done; sleep 2; pg_isready -h 127.0.0.1 -p 5432 || echo "PostgreSQL is not running: store tests will fail" >&2; }
 
 lint:
 	$(BIN)/ruff check .

@@ -35,7 +35,12 @@ def _find(corpus_dir: Path, prefix: str) -> Example:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from service.settings import load_settings
 
-    settings = load_settings(state_dir=tmp_path_factory.mktemp("state"), max_batch=8, max_text_chars=2000)
+    settings = load_settings(
+        state_dir=tmp_path_factory.mktemp("state"),
+        max_batch=8,
+        max_text_chars=2000,
+        max_body_bytes=8 * 1024 * 1024,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

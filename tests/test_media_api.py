@@ -24,7 +24,9 @@ POSTED = "2026-11-20T09:00:00Z"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = load_settings(state_dir=tmp_path_factory.mktemp("state"), media_max_bytes=2_000_000)
+    settings = load_settings(
+        state_dir=tmp_path_factory.mktemp("state"), media_max_bytes=2_000_000, media_max_pixels=20_000_000
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         yield c
 

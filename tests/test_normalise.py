@@ -110,6 +110,7 @@ _texts = st.one_of(st.text(), st.lists(_tricky, max_size=40).map("".join))
 @example("a\u200b\u0301")
 @example("\u1100\u200b\u1161")
 @example("а\u0301")
+@example("@0@A")
 def test_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once

@@ -43,8 +43,9 @@ def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.999) -> dict[str, f
     return {lab: (p if lab == hot else rest) for lab in labels}
 
 
-def _grid() -> list[tuple[dict[str, dict[str, float]], float]]:
-    """Head probabilities from one-hot-ish corners, plus media on and off."""
+def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
+    """Head probabilities from one-hot-ish corners, with no media finding, a
+    decisive one, and a forensic hint alone."""
     per_head = []
     for spec in CARD.heads:
         options = [_one_hot(spec.labels, lab) for lab in spec.labels]
@@ -53,15 +54,18 @@ def _grid() -> list[tuple[dict[str, dict[str, float]], float]]:
     grid = []
     for combo in itertools.product(*per_head):
         probs = {spec.name: c for spec, c in zip(CARD.heads, combo, strict=True)}
-        grid += [(probs, 0.0), (probs, 1.0)]
+        grid += [
+            (probs, {"media.altered": a, "media.forensic": f})
+            for a, f in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))
+        ]
     return grid
 
 
 def test_every_cell_is_reachable_and_every_output_validates() -> None:
     policies = load_policies(POLICY_DIR, SIGNALS, THRESHOLDS)
     reached: set[tuple[str, str]] = set()
-    for probs, altered in _grid():
-        signals = compute_signals(CARD, probs, {"media.altered": altered})
+    for probs, media in _grid():
+        signals = compute_signals(CARD, probs, media)
         for decision in evaluate(policies, signals):
             reached.add((decision.policy.id, decision.cell))
             for rec in decision.recommendations:

@@ -93,7 +93,7 @@ def findings(r: dict[str, Any]) -> list[str]:
     idx = r["index"]["search_ms"]
     largest = max(idx, key=int)
     out.append(
-        f"`BankIndex.search` with 24 hashes takes {idx[largest]:.1f} ms against {int(largest):,} entries."
+        f"`BankIndex.search` (32 query hashes) takes {idx[largest]:.1f} ms against {int(largest):,} entries."
     )
     out.append(
         f"The forensic set is small ({r['n_hosts']} hosts from {len(r['photos'])} photos, most of them "

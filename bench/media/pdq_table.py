@@ -14,44 +14,52 @@ import numpy as np
 from bench.media.photos import Crop
 from bench.media.transforms import TRANSFORMS
 from service.media.bank_index import BankEntryInfo, BankIndex
-from service.media.pdq import MIN_QUALITY, PdqHash, ViewHashes, view_hashes
+from service.media.pdq import MIN_QUALITY, ViewHashes, bank_hashes, view_hashes
 
 THRESHOLDS = (16, 24, 31, 40, 50)
 
 
-def _entries(crops: list[Crop], views: list[list[ViewHashes]]) -> tuple[list[BankEntryInfo], list[int]]:
-    """One bank entry per distinct view of every crop (its variant 0, as a bank
-    stores it); returns the entries and the crop each came from."""
-    entries: list[BankEntryInfo] = []
-    owner: list[int] = []
-    for i, (c, vh) in enumerate(zip(crops, views, strict=True)):
-        for v in vh:
-            note = f"{c.photo}#{c.index}:{v.view}"
-            entries.append(
-                BankEntryInfo(
-                    len(entries), "bench", False, v.hashes[0].hex, v.quality, note, None, None, None, None
-                )
+def _entries(crops: list[Crop], advance: Callable[[int], None]) -> list[BankEntryInfo]:
+    """One bank entry per crop, hashed exactly as `POST .../entries` hashes an
+    image: its PDQ plus the derived mirror and centre-crop hashes."""
+    entries = []
+    for i, c in enumerate(crops):
+        primary, derived = bank_hashes(c.rgb)
+        entries.append(
+            BankEntryInfo(
+                i,
+                "bench",
+                False,
+                primary.hex,
+                primary.quality,
+                f"{c.photo}#{c.index}",
+                None,
+                None,
+                None,
+                None,
+                tuple(d.hex for d in derived),
             )
-            owner.append(i)
-    return entries, owner
+        )
+        advance(1)
+    return entries
 
 
-def _flat(vh: list[ViewHashes]) -> list[PdqHash]:
-    return [h for v in vh for h in v.hashes]
+def _distances(index: BankIndex, vh: list[ViewHashes]) -> np.ndarray:
+    """The distance `BankIndex.search` assigns to every entry (256 = none)."""
+    out = np.full(len(index), 256, dtype=np.int32)
+    for m in index.search(vh, 256):
+        out[m.entry.id] = m.distance
+    return out
 
 
 def pdq_table(crops: list[Crop], seed: int, advance: Callable[[int], None]) -> dict[str, Any]:
     """Bank = every crop; each crop is also an original, queried under every
     transform; the false-match queries are every crop as it is and every
     transformed copy."""
-    bank_views = []
-    for c in crops:
-        bank_views.append(view_hashes(c.rgb))
-        advance(1)
-    entries, owner = _entries(crops, bank_views)
+    entries = _entries(crops, advance)
     index = BankIndex(entries)
-    owner_arr = np.array(owner)
-    entry_group = np.array([crops[o].group for o in owner])
+    entry_group = np.array([c.group for c in crops])
+    bank_views = [view_hashes(c.rgb) for c in crops]
 
     # (group, views) of every query used for the false-match count
     queries: list[tuple[str, list[ViewHashes]]] = [
@@ -64,13 +72,9 @@ def pdq_table(crops: list[Crop], seed: int, advance: Callable[[int], None]) -> d
             rng = np.random.default_rng([seed, ci, t_i, 41])
             vh = view_hashes(transform(crops[ci].rgb, rng))
             queries.append((crops[ci].group, vh))
-            flat = _flat(vh)
-            dist = index.distances(flat)
-            own = np.flatnonzero(owner_arr == ci)
-            sub = dist[:, own]
-            best_row = int(np.unravel_index(int(sub.argmin()), sub.shape)[0])
-            distances[name].append(int(sub.min()))
-            view = vh[best_row // 8].view
+            own = [m for m in index.search(vh, 256) if m.entry.id == ci]
+            distances[name].append(own[0].distance if own else 256)
+            view = own[0].view if own else "none"
             hit_views[name][view] = hit_views[name].get(view, 0) + 1
             advance(1)
 
@@ -84,7 +88,7 @@ def pdq_table(crops: list[Crop], seed: int, advance: Callable[[int], None]) -> d
     false = dict.fromkeys(THRESHOLDS, 0)
     nearest: list[int] = []
     for group, vh in queries:
-        d = index.distances(_flat(vh)).min(axis=0)[entry_group != group]
+        d = _distances(index, vh)[entry_group != group]
         pairs += int(d.size)
         nearest.append(int(d.min()))
         for t in THRESHOLDS:

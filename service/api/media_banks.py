@@ -12,7 +12,7 @@ from service.api.deps import SettingsDep
 from service.api.media_input import limits
 from service.media.bank_index import BankIndexHolder
 from service.media.decode import MediaDecodeError, decode_image
-from service.media.pdq import MIN_QUALITY, hash_image
+from service.media.pdq import MIN_QUALITY, bank_hashes
 from service.schemas.banks import BankCreate, BankOut, EntryCreate, EntryOut, ImportResult
 from service.store import banks as store
 from service.store.db import Database
@@ -50,7 +50,7 @@ def list_banks(db: DatabaseDep, _who: ReviewerDep) -> list[BankOut]:
 async def add_entry(
     bank: str, body: EntryCreate, request: Request, db: DatabaseDep, settings: SettingsDep, who: ReviewerDep
 ) -> EntryOut:
-    pdq, quality = body.pdq, None
+    pdq, quality, derived = body.pdq, None, tuple[str, ...]()
     if body.image is not None and body.image.data is not None:
         try:
             image = await run_in_threadpool(decode_image, body.image.data, limits(settings))
@@ -58,13 +58,16 @@ async def add_entry(
             raise HTTPException(
                 422, [{"loc": ["body", "image", "data"], "msg": str(exc), "type": "media_rejected"}]
             ) from None
-        h = await run_in_threadpool(hash_image, image.rgb)
+        h, extra = await run_in_threadpool(bank_hashes, image.rgb)
+        derived = tuple(d.hex for d in extra)
         if h.quality < MIN_QUALITY:
             msg = f"PDQ quality {h.quality} is below {MIN_QUALITY}: the image is too flat to bank reliably"
             raise HTTPException(422, [{"loc": ["body", "image", "data"], "msg": msg, "type": "low_quality"}])
         pdq, quality = h.hex, h.quality
     assert pdq is not None  # the schema guarantees image or pdq
-    fields = store.EntryFields(pdq, quality, body.note, body.url, body.original_date, body.context, body.tags)
+    fields = store.EntryFields(
+        pdq, quality, body.note, body.url, body.original_date, body.context, body.tags, derived
+    )
     try:
         [row] = store.add_entries(db, bank, [fields], who.name)
     except store.BankError as exc:

@@ -1,9 +1,9 @@
 """PDQ perceptual hashes of the views of an image a copy is likely to keep.
 
 Viral fakes come back as screenshots, letterboxed reposts, mirrored and
-re-encoded copies. We hash three views (as sent, uniform borders trimmed, and
-the largest photo-like rectangle, which recovers the photo inside a
-screenshot), each in all eight dihedral orientations. Every view is first
+re-encoded copies. We hash up to four views (as sent, uniform borders trimmed,
+caption bands removed, and the largest photo-like rectangle, which recovers
+the photo inside a screenshot), each in all eight dihedral orientations. Every view is first
 shrunk to at most 512 px with area averaging: PDQ downsamples to 64×64 anyway,
 this makes hashing about 6× cheaper, and bank entries are hashed the same way.
 """
@@ -66,6 +66,28 @@ def hash_image(rgb: np.ndarray) -> PdqHash:
     return PdqHash(_pack(bits), int(quality))
 
 
+CROP_LEVELS = (0.02, 0.04, 0.06, 0.08, 0.10, 0.12)
+
+
+def bank_hashes(rgb: np.ndarray) -> tuple[PdqHash, tuple[PdqHash, ...]]:
+    """The hash a bank entry is known by, plus derived hashes that make the
+    entry findable from the copies PDQ alone misses.
+
+    PDQ is shift-sensitive: a 2% crop per side already moves a hash ~35 bits.
+    Platforms crop centrally (zoomed thumbnails), so the entry also carries
+    its symmetric centre crops in 2% steps, leaving at most 1% per side to
+    absorb. The dihedral variants PDQ derives from one DCT are approximate for
+    mirrors (a median 16 bits off on the benchmark), so the exact mirror is
+    hashed too."""
+    primary = hash_image(rgb)
+    h, w = rgb.shape[:2]
+    derived = [hash_image(np.ascontiguousarray(rgb[:, ::-1]))]
+    for c in CROP_LEVELS:
+        dy, dx = round(h * c), round(w * c)
+        derived.append(hash_image(rgb[dy : h - dy, dx : w - dx]))
+    return primary, tuple(derived)
+
+
 def _dihedral(rgb: np.ndarray) -> tuple[tuple[PdqHash, ...], int]:
     variants, quality = pdqhash.compute_dihedral(np.ascontiguousarray(_shrink(rgb)))
     return tuple(PdqHash(_pack(v), int(quality)) for v in variants), int(quality)
@@ -105,11 +127,47 @@ def photo_region_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     return x, y, min(bw, w - x), min(bh, h - y)
 
 
+def caption_free_box(rgb: np.ndarray, share: float = 0.35, tolerance: int = 24) -> tuple[int, int, int, int]:
+    """Strip caption bands: from the top and bottom, when the outermost row is
+    one flat colour, remove rows while at least `share` of their pixels keep
+    that colour (text on a meme's band covers well under two thirds of a row,
+    so the band goes and the photo stays; strict `trim_box` stops at the
+    text). Side margins go only when they have a stripped band's colour, as
+    in a screenshot's canvas, so a photo's own dark sky is never cut."""
+    img = _shrink(rgb).astype(np.int16)
+    scale_y, scale_x = rgb.shape[0] / img.shape[0], rgb.shape[1] / img.shape[1]
+    bands: list[np.ndarray] = []
+
+    def strip(lines: np.ndarray, sides: bool) -> int:  # lines: (n, length, 3), outermost first
+        colour = np.median(lines[0], axis=0)
+        close = np.abs(lines - colour).max(axis=2) <= tolerance
+        if close[0].mean() < 0.9:
+            return 0
+        if sides and not any(np.abs(colour - b).max() <= tolerance for b in bands):
+            return 0
+        limit, n = int(len(lines) * 0.4), 0
+        while n < limit and close[n].mean() >= share:
+            n += 1
+        if not sides and n:
+            shares = close[:n].mean(axis=1)
+            if np.median(shares) < 0.98 or (shares < 0.95).mean() < 0.1:
+                return 0  # not padding around text: a flat part of the photo (a night sky)
+            bands.append(colour)
+        return n
+
+    top, bottom = strip(img, False), strip(img[::-1], False)
+    cols = img[top : img.shape[0] - bottom].transpose(1, 0, 2)
+    left, right = strip(cols, True), strip(cols[::-1], True)
+    y0, y1 = round(top * scale_y), round((img.shape[0] - bottom) * scale_y)
+    x0, x1 = round(left * scale_x), round((img.shape[1] - right) * scale_x)
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+
 def view_hashes(rgb: np.ndarray) -> list[ViewHashes]:
     """Dihedral hashes of every distinct view; views that barely differ from
     the image as sent are not hashed twice."""
     h, w = rgb.shape[:2]
-    boxes = {"as_sent": (0, 0, w, h), "trimmed": trim_box(rgb)}
+    boxes = {"as_sent": (0, 0, w, h), "trimmed": trim_box(rgb), "caption_free": caption_free_box(rgb)}
     region = photo_region_box(rgb)
     if region is not None:
         boxes["photo_region"] = region

@@ -22,7 +22,17 @@ from service.store.db import Database
 from service.store.models import BankEntry, MediaBank
 
 BANK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-CSV_COLUMNS = ("signal_type", "signal_value", "tags", "note", "url", "original_date", "context", "added_by")
+CSV_COLUMNS = (
+    "signal_type",
+    "signal_value",
+    "tags",
+    "note",
+    "url",
+    "original_date",
+    "context",
+    "added_by",
+    "derived",
+)
 
 
 class BankError(ValueError):
@@ -42,6 +52,7 @@ class EntryFields:
     original_date: date | None = None
     context: str | None = None
     tags: str | None = None
+    derived: tuple[str, ...] = ()
 
 
 def create_bank(db: Database, name: str, negative: bool, description: str | None, by: str) -> MediaBank:
@@ -66,7 +77,8 @@ def list_banks(db: Database) -> list[tuple[MediaBank, int]]:
 
 def add_entries(db: Database, bank: str, entries: list[EntryFields], by: str) -> list[BankEntry]:
     for e in entries:
-        PdqHash.from_hex(e.pdq)  # raises ValueError before anything is written
+        for h in (e.pdq, *e.derived):
+            PdqHash.from_hex(h)  # raises ValueError before anything is written
     with db.session() as s:
         if s.get(MediaBank, bank) is None:
             raise BankError("bank", f"no bank named {bank!r}", status=404)
@@ -80,6 +92,7 @@ def add_entries(db: Database, bank: str, entries: list[EntryFields], by: str) ->
                 original_date=e.original_date,
                 context=e.context,
                 tags=e.tags,
+                derived=" ".join(h.strip().lower() for h in e.derived) or None,
                 added_by=by,
                 added_at=_now(),
             )
@@ -109,7 +122,17 @@ def live_entries(db: Database) -> list[BankEntryInfo]:
         ).all()
         return [
             BankEntryInfo(
-                e.id, e.bank, neg, e.pdq, e.quality, e.note, e.url, e.original_date, e.context, e.added_by
+                e.id,
+                e.bank,
+                neg,
+                e.pdq,
+                e.quality,
+                e.note,
+                e.url,
+                e.original_date,
+                e.context,
+                e.added_by,
+                tuple((e.derived or "").split()),
             )
             for e, neg in rows
         ]
@@ -139,6 +162,7 @@ def export_csv(db: Database, bank: str) -> str:
                     day,
                     e.context or "",
                     e.added_by or "",
+                    e.derived or "",
                 ]
             )
     return out.getvalue()
@@ -151,17 +175,26 @@ def parse_csv(text: str) -> list[EntryFields]:
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or (n == 1 and row[0].strip().lower() == "signal_type"):
             continue
-        cells = [c.strip() for c in row] + [""] * 8
+        cells = [c.strip() for c in row] + [""] * 9
         if cells[0].lower() != "pdq":
             raise BankError(f"line {n}", f"signal type {cells[0]!r} is not supported; only 'pdq'")
+        derived = tuple(cells[8].split())
         try:
-            PdqHash.from_hex(cells[1])
+            for h in (cells[1], *derived):
+                PdqHash.from_hex(h)
             day = date.fromisoformat(cells[5]) if cells[5] else None
         except ValueError as exc:
             raise BankError(f"line {n}", str(exc)) from None
         entries.append(
             EntryFields(
-                cells[1], None, cells[3] or None, cells[4] or None, day, cells[6] or None, cells[2] or None
+                cells[1],
+                None,
+                cells[3] or None,
+                cells[4] or None,
+                day,
+                cells[6] or None,
+                cells[2] or None,
+                derived,
             )
         )
     if not entries:

@@ -48,6 +48,7 @@ class BankEntry(Base):
     original_date: Mapped[date | None] = mapped_column(Date, default=None)
     context: Mapped[str | None] = mapped_column(Text, default=None)
     tags: Mapped[str | None] = mapped_column(Text, default=None)
+    derived: Mapped[str | None] = mapped_column(Text, default=None)  # space-separated PDQ hex
     added_by: Mapped[str | None] = mapped_column(String(100), default=None)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

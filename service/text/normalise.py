@@ -55,7 +55,7 @@ _LEET_CANDIDATE = re.compile(r"[A-Za-z][013457@$]+[A-Za-z]")
 _HOMOGLYPH_CANDIDATE = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")
 _WORD = re.compile(r"[^\W_]+(?:[@$][^\W_]+)*|[@$]")
 _URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
-_MENTION = re.compile(r"(?<![\w@])@\w+")
+_MENTION = re.compile(r"(?<![\w@])@\w+(?:@\w+)*")  # "@a@b" is one handle-like run
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
 
 

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("original_date", sa.Date),
         sa.Column("context", sa.Text),
         sa.Column("tags", sa.Text),
+        sa.Column("derived", sa.Text),
         sa.Column("added_by", sa.String(100)),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True)),
