@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from service.settings import Settings, load_settings
 from service.store.db import Database, migrate
+from service.store.keys import Role, create_key
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,3 +71,13 @@ def database(database_url: str) -> Iterator[Database]:
     migrate(db.engine)
     yield db
     db.close()
+
+
+def make_key(settings: Settings, role: Role = Role.admin, name: str = "tests") -> str:
+    """A real API key in the database these settings point at (migrated first)."""
+    db = Database(settings.resolved_database_url)
+    migrate(db.engine)
+    try:
+        return create_key(db, role, name)[0]
+    finally:
+        db.close()

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.schemas.assessment import Assessment
 from service.settings import Settings
+from service.store.keys import Role, create_key
+from tests.conftest import make_key
 from training.corpus import Example, build_corpus
 
 # Real tweets from the validation split, found by their opening words.
@@ -42,6 +44,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         max_body_bytes=8 * 1024 * 1024,
     )
     with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
         yield c
 
 
@@ -169,6 +172,7 @@ def test_model_policies_readiness_and_metrics(client: TestClient) -> None:
 
 
 def test_a_real_uvicorn_process_serves_assess(free_port: int, settings: Settings) -> None:
+    key = make_key(settings, Role.queue)
     env = {**os.environ, "HARMLABEL_PORT": str(free_port), "HARMLABEL_STATE_DIR": str(settings.state_dir)}
     proc = subprocess.Popen([sys.executable, "-m", "harmlabel", "serve"], env=env, stderr=subprocess.PIPE)
     try:
@@ -187,7 +191,7 @@ def test_a_real_uvicorn_process_serves_assess(free_port: int, settings: Settings
             data=json.dumps(
                 {"id": "u", "text": "Masks do not work and the vaccine changes your DNA"}
             ).encode(),
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", "X-API-Key": key},
         )
         with urllib.request.urlopen(req, timeout=30) as r:
             body = json.load(r)

@@ -28,6 +28,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         state_dir=tmp_path_factory.mktemp("state"), media_max_bytes=2_000_000, media_max_pixels=20_000_000
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "queue-tests")[0]  # type: ignore[attr-defined]
         yield c
 
 
@@ -175,7 +176,7 @@ def test_deleting_an_entry_stops_the_match_and_export_reflects_it(
 def test_bank_endpoints_need_the_right_role(
     client: TestClient, keys: dict[str, str], method: str, path: str, allowed: set[str]
 ) -> None:
-    assert client.request(method, path).status_code == 401
+    assert client.request(method, path, headers={"X-API-Key": ""}).status_code == 401
     assert client.request(method, path, headers={"X-API-Key": "hl_not-a-key"}).status_code == 401
     for role, key in keys.items():
         status = client.request(method, path, headers={"X-API-Key": key}).status_code

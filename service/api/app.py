@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import assess, catalog, health, media_banks, metrics
+from service.api import assess, cases, catalog, health, media_banks, metrics
 from service.api.limits import BodySizeLimit
 from service.inference import TextModel
 from service.inference.card import resolve_current
@@ -48,6 +48,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics.Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, assess, catalog, media_banks, metrics):
+    for module in (health, assess, cases, catalog, media_banks, metrics):
         app.include_router(module.router)
     return app

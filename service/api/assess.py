@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from service.api.auth import ANY_KEY
 from service.api.deps import AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.schemas.assessment import Assessment, RankResponse
@@ -15,10 +16,10 @@ from service.schemas.media import MediaItem, MediaType
 from service.schemas.tweet import RankRequest, Tweet
 from service.settings import Settings
 
-router = APIRouter(prefix="/v1", tags=["scoring"])
+router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[ANY_KEY])
 
 
-def _check_lengths(tweets: list[Tweet], settings: Settings, prefix: tuple[str | int, ...]) -> None:
+def check_lengths(tweets: list[Tweet], settings: Settings, prefix: tuple[str | int, ...]) -> None:
     errors = [
         {
             "loc": ["body", *prefix, i, "text"] if prefix else ["body", "text"],
@@ -41,7 +42,7 @@ async def assess(
     metrics: MetricsDep,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
 ) -> Assessment:
-    _check_lengths([tweet], settings, ())
+    check_lengths([tweet], settings, ())
     media = await run_in_threadpool(prepare_media, [tweet], settings, ())
     [result] = await run_in_threadpool(assessor.assess, [tweet], spans, None, media)
     metrics.observe_assessments([result])
@@ -91,7 +92,7 @@ async def rank(
                 }
             ],
         )
-    _check_lengths(body.tweets, settings, ("tweets",))
+    check_lengths(body.tweets, settings, ("tweets",))
     media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
     ranked = await run_in_threadpool(assessor.rank, body.tweets, body.spans, None, media)
     metrics.observe_assessments(ranked)

@@ -51,3 +51,6 @@ def require(*roles: Role) -> Callable[..., Principal]:
 
 AdminDep = Annotated[Principal, Depends(require(Role.admin))]
 ReviewerDep = Annotated[Principal, Depends(require(Role.reviewer))]
+QueueDep = Annotated[Principal, Depends(require(Role.queue))]
+ReaderDep = Annotated[Principal, Depends(require(Role.queue, Role.reviewer))]
+ANY_KEY = Depends(require(Role.queue, Role.reviewer))

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from service.api.auth import ANY_KEY
 from service.api.deps import AssessorDep
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[ANY_KEY])
 
 
 @router.get("/model")

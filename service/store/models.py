@@ -5,8 +5,9 @@ always say why a past match happened."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -53,3 +54,47 @@ class BankEntry(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     removed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+class Case(Base):
+    """One tweet in the review queue. `queue_key` orders the queue with aging
+    built in (see `service.store.cases.queue_key`), so SQL can sort it."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tweet_id: Mapped[str] = mapped_column(String(64), unique=True)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    tweet: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[float] = mapped_column(Float)
+    priority_band: Mapped[str] = mapped_column(String(4))
+    queue_key: Mapped[float] = mapped_column(Float, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    sla_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submissions: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_to: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Decision(Base):
+    """A reviewer's decision: append-only, enforced by database triggers."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(100))
+    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    final_labels: Mapped[list[str]] = mapped_column(JSON)
+    final_actions: Mapped[list[str]] = mapped_column(JSON)
+    reason_code: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    model_version: Mapped[str] = mapped_column(String(100))
+    policy_versions: Mapped[dict[str, str]] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    bulk_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,163 @@
+"""The review queue over HTTP: submit, list, claim, decide.
+
+Every acknowledged decision is committed (SQLite `synchronous=FULL`, or
+PostgreSQL's commit) before the 2xx leaves, and an `Idempotency-Key` makes a
+retried POST return the first answer instead of deciding twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.api.assess import check_lengths
+from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
+from service.api.deps import AssessorDep, MetricsDep, SettingsDep
+from service.api.media_input import prepare_media
+from service.pipeline.review import DecisionError, case_out, decision_out, to_fields
+from service.schemas.cases import (
+    BulkDecisionIn,
+    CaseList,
+    CaseOut,
+    CaseStatus,
+    CaseSubmit,
+    ClaimRequest,
+    DecisionIn,
+    DecisionOut,
+    SubmitResponse,
+    SubmitResult,
+)
+from service.schemas.tweet import Tweet
+from service.store import cases as store
+
+router = APIRouter(prefix="/v1/cases", tags=["review queue"])
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Makes a retried POST harmless.")]
+
+
+def _fail(exc: store.CaseError | DecisionError) -> HTTPException:
+    if isinstance(exc, DecisionError):
+        return HTTPException(422, [{"loc": exc.loc, "msg": str(exc), "type": "value_error"}])
+    return HTTPException(exc.status, [{"loc": [exc.field], "msg": str(exc), "type": "case_error"}])
+
+
+def stored_tweet(tweet: Tweet) -> dict[str, Any]:
+    """The tweet as kept in the queue: image bytes are not stored, only their
+    findings (in the assessment); a case row stays small."""
+    return tweet.model_dump(mode="json", exclude={"media": {"__all__": {"data"}}})
+
+
+@router.post("", status_code=200)
+async def submit_cases(
+    body: CaseSubmit,
+    assessor: AssessorDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    db: DatabaseDep,
+    _who: QueueDep,
+) -> SubmitResponse:
+    if len(body.tweets) > settings.max_batch:
+        msg = f"{len(body.tweets)} tweets; at most {settings.max_batch} per call (HARMLABEL_MAX_BATCH)"
+        raise HTTPException(413, [{"loc": ["body", "tweets"], "msg": msg, "type": "too_long"}])
+    check_lengths(body.tweets, settings, ("tweets",))
+    media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
+    assessed = await run_in_threadpool(assessor.assess, body.tweets, False, None, media)
+    metrics.observe_assessments(assessed)
+    now = datetime.now(UTC)
+    results = []
+    for tweet, assessment in zip(body.tweets, assessed, strict=True):
+        case, created = await run_in_threadpool(
+            store.submit, db, stored_tweet(tweet), assessment.model_dump(mode="json"), now
+        )
+        results.append(
+            SubmitResult(
+                case_id=case.id,
+                tweet_id=case.tweet_id,
+                created=created,
+                priority=case.priority,
+                priority_band=case.priority_band,
+                sla_deadline=case.sla_deadline,
+            )
+        )
+    return SubmitResponse(cases=results, model_version=assessor.model.version)
+
+
+@router.get("")
+def list_cases(
+    db: DatabaseDep,
+    _who: ReaderDep,
+    status: CaseStatus = CaseStatus.open,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseList:
+    now = datetime.now(UTC)
+    found = store.list_cases(db, status.value, now, limit, offset)
+    return CaseList(cases=[case_out(c, now) for c in found], count=len(found))
+
+
+@router.post("/claim")
+def claim_cases(body: ClaimRequest, db: DatabaseDep, who: ReviewerDep) -> CaseList:
+    now = datetime.now(UTC)
+    got = store.claim(db, who.name, body.n, timedelta(seconds=body.lease_seconds), now)
+    return CaseList(cases=[case_out(c, now) for c in got], count=len(got))
+
+
+@router.post("/{case_id}/release", status_code=204)
+def release_case(case_id: int, db: DatabaseDep, who: ReviewerDep) -> Response:
+    try:
+        store.release(db, case_id, who.name)
+    except store.CaseError as exc:
+        raise _fail(exc) from None
+    return Response(status_code=204)
+
+
+@router.get("/{case_id}")
+def get_case(case_id: int, db: DatabaseDep, _who: ReaderDep) -> CaseOut:
+    try:
+        case, history = store.get_case(db, case_id)
+    except store.CaseError as exc:
+        raise _fail(exc) from None
+    return case_out(case, history=history)
+
+
+def _decide(
+    db: Any, case_ids: list[int], body: DecisionIn, reviewer: str, key: str | None, response: Response
+) -> list[DecisionOut]:
+    now = datetime.now(UTC)
+    scoped = f"{reviewer}:{key}" if key else None  # two reviewers' keys never collide
+    try:
+        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment)) for cid in case_ids]
+        bulk = uuid.uuid4().hex if len(case_ids) > 1 else None
+        made, replayed = store.decide(db, items, reviewer, now, scoped, bulk)
+    except (store.CaseError, DecisionError) as exc:
+        raise _fail(exc) from None
+    response.status_code = 200 if replayed else 201
+    return [decision_out(d) for d in made]
+
+
+@router.post("/{case_id}/decisions", status_code=201)
+def decide_case(
+    case_id: int,
+    body: DecisionIn,
+    response: Response,
+    db: DatabaseDep,
+    who: ReviewerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> DecisionOut:
+    [made] = _decide(db, [case_id], body, who.name, idempotency_key, response)
+    return made
+
+
+@router.post("/bulk-decisions", status_code=201)
+def bulk_decide(
+    body: BulkDecisionIn,
+    response: Response,
+    db: DatabaseDep,
+    who: ReviewerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> list[DecisionOut]:
+    ids = list(dict.fromkeys(body.case_ids))
+    return _decide(db, ids, body.decision, who.name, idempotency_key, response)

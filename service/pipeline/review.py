@@ -1,0 +1,84 @@
+"""Turn a reviewer's DecisionIn into stored fields, checked against the case.
+
+A verdict must name a recommendation the case actually carried, so the
+training signal derived from decisions is never about a suggestion that was
+not made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from service.schemas.assessment import Assessment
+from service.schemas.cases import CaseOut, DecisionIn, DecisionOut
+from service.schemas.tweet import Tweet
+from service.store.cases import DecisionFields, effective_priority
+from service.store.models import Case, Decision
+
+
+class DecisionError(ValueError):
+    def __init__(self, loc: list[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def acting(assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in assessment.get("recommendations", []) if r["action"] != "no_action"]
+
+
+def to_fields(body: DecisionIn, assessment: dict[str, Any]) -> DecisionFields:
+    suggested = acting(assessment)
+    if body.accept_all:
+        verdicts = [
+            {"policy": r["policy"], "cell": r["cell"], "action": r["action"], "verdict": "accept"}
+            for r in suggested
+        ]
+        actions = [r["action"] for r in suggested] if body.final_actions is None else body.final_actions
+        labels = sorted({r["label_text"] for r in suggested if r.get("label_text")})
+    else:
+        known = {(r["policy"], r["cell"], r["action"]) for r in assessment.get("recommendations", [])}
+        for i, v in enumerate(body.verdicts):
+            if (v.policy, v.cell, v.action.value) not in known:
+                raise DecisionError(
+                    ["body", "verdicts", i],
+                    f"the case has no recommendation {v.policy} [{v.cell}] → {v.action}",
+                )
+        verdicts = [v.model_dump(mode="json") for v in body.verdicts]
+        actions = body.final_actions or []
+        labels = []
+    return DecisionFields(
+        verdicts=verdicts,
+        final_labels=body.final_labels if body.final_labels is not None else labels,
+        final_actions=[str(a) for a in actions],
+        reason_code=body.reason_code.value,
+        note=body.note,
+    )
+
+
+def decision_out(d: Decision) -> DecisionOut:
+    return DecisionOut.model_validate(d, from_attributes=True)
+
+
+def case_out(case: Case, now: datetime | None = None, history: list[Decision] | None = None) -> CaseOut:
+    now = now or datetime.now(UTC)
+    deadline = case.sla_deadline if case.sla_deadline.tzinfo else case.sla_deadline.replace(tzinfo=UTC)
+    lease = case.lease_expires_at
+    return CaseOut(
+        id=case.id,
+        tweet_id=case.tweet_id,
+        status=case.status,
+        priority=case.priority,
+        priority_band=case.priority_band,
+        effective_priority=round(effective_priority(case, now), 4),
+        sla_deadline=deadline,
+        sla_breached=case.status != "decided" and deadline < now,
+        submissions=case.submissions,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        assigned_to=case.assigned_to,
+        lease_expires_at=lease if lease is None or lease.tzinfo else lease.replace(tzinfo=UTC),
+        tweet=Tweet.model_validate(case.tweet),
+        assessment=Assessment.model_validate(case.assessment),
+        decisions=None if history is None else [decision_out(d) for d in history],
+    )

@@ -1,0 +1,258 @@
+"""The review queue and its decisions.
+
+Ordering with aging: a case's effective priority at time t is
+`priority + AGING_PER_HOUR × hours waited`, so a P3 case (0.0) overtakes a
+fresh P0 case (0.5) after 50 hours and nothing starves. Because the aging
+term grows at the same rate for every case, the order never changes between
+two cases as time passes, and it can be stored: `queue_key = priority −
+AGING_PER_HOUR × hours from EPOCH to creation` sorts exactly like the
+effective priority at any moment, in plain SQL.
+
+Claims are race-safe without row locks: each is a conditional UPDATE that
+only succeeds on a case that is still open or whose lease ran out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.store.db import Database
+from service.store.models import Case, Decision
+
+AGING_PER_HOUR = 0.01
+SLA_HOURS = {"P0": 4, "P1": 24, "P2": 72, "P3": 168}
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+class CaseError(ValueError):
+    def __init__(self, message: str, status: int = 409, field: str = "case") -> None:
+        super().__init__(message)
+        self.status, self.field = status, field
+
+
+@dataclass(frozen=True)
+class DecisionFields:
+    verdicts: list[dict[str, Any]]
+    final_labels: list[str]
+    final_actions: list[str]
+    reason_code: str
+    note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def queue_key(priority: float, created_at: datetime) -> float:
+    return priority - AGING_PER_HOUR * _hours(created_at - EPOCH)
+
+
+def effective_priority(case: Case, now: datetime) -> float:
+    return case.priority + AGING_PER_HOUR * _hours(now - _aware(case.created_at))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest()
+
+
+def _aware(dt: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything here is UTC."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _available(now: datetime) -> ColumnElement[bool]:
+    expired = and_(Case.status == "claimed", Case.lease_expires_at < now)
+    return or_(Case.status == "open", expired)
+
+
+def submit(
+    db: Database, tweet: dict[str, Any], assessment: dict[str, Any], now: datetime
+) -> tuple[Case, bool]:
+    """Insert a case, or update the one with this tweet id: new metrics, new
+    scores, and an SLA that may only tighten. Returns (case, created)."""
+    for _ in range(3):  # a concurrent first submission of the same tweet loses the insert, then updates
+        try:
+            with db.session() as s:
+                case = s.scalar(select(Case).where(Case.tweet_id == tweet["id"]))
+                priority, band = float(assessment["priority"]), str(assessment["priority_band"])
+                if case is None:
+                    case = Case(
+                        tweet_id=tweet["id"],
+                        text_hash=text_hash(tweet["text"]),
+                        tweet=tweet,
+                        assessment=assessment,
+                        priority=priority,
+                        priority_band=band,
+                        queue_key=queue_key(priority, now),
+                        status="open",
+                        sla_deadline=now + timedelta(hours=SLA_HOURS[band]),
+                        submissions=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    s.add(case)
+                    s.flush()
+                    return case, True
+                created = _aware(case.created_at)
+                case.tweet, case.assessment = tweet, assessment
+                case.text_hash = text_hash(tweet["text"])
+                case.priority, case.priority_band = priority, band
+                case.queue_key = queue_key(priority, created)
+                tighter = created + timedelta(hours=SLA_HOURS[band])
+                case.sla_deadline = min(_aware(case.sla_deadline), tighter)
+                case.submissions += 1
+                case.updated_at = now
+                return case, False
+        except IntegrityError:
+            continue
+    raise CaseError(f"tweet {tweet['id']} could not be stored; retry", status=503)
+
+
+def list_cases(db: Database, status: str, now: datetime, limit: int, offset: int = 0) -> list[Case]:
+    with db.session() as s:
+        q = select(Case)
+        if status == "open":
+            q = q.where(_available(now))
+        elif status == "claimed":
+            q = q.where(Case.status == "claimed", Case.lease_expires_at >= now)
+        else:
+            q = q.where(Case.status == status)
+        q = q.order_by(Case.queue_key.desc(), Case.sla_deadline, Case.id).limit(limit).offset(offset)
+        return list(s.scalars(q))
+
+
+def claim(db: Database, reviewer: str, n: int, lease: timedelta, now: datetime) -> list[Case]:
+    """The next `n` available cases, leased to `reviewer`; cases it already
+    holds come first, so a reloaded console shows the same work."""
+    with db.session() as s:
+        held = list(
+            s.scalars(
+                select(Case)
+                .where(Case.status == "claimed", Case.assigned_to == reviewer, Case.lease_expires_at >= now)
+                .order_by(Case.queue_key.desc(), Case.id)
+            )
+        )
+    got = held[:n]
+    while len(got) < n:
+        with db.session() as s:
+            ids = list(
+                s.scalars(
+                    select(Case.id)
+                    .where(_available(now))
+                    .order_by(Case.queue_key.desc(), Case.id)
+                    .limit(n * 2)
+                )
+            )
+        if not ids:
+            break
+        for case_id in ids:
+            if len(got) >= n:
+                break
+            with db.session() as s:
+                won = s.execute(
+                    update(Case)
+                    .where(Case.id == case_id, _available(now))
+                    .values(status="claimed", assigned_to=reviewer, lease_expires_at=now + lease)
+                )
+                if won.rowcount == 1:  # type: ignore[attr-defined]
+                    got.append(s.get_one(Case, case_id))
+    return got
+
+
+def release(db: Database, case_id: int, reviewer: str) -> None:
+    """Give a claimed case back (a skip): it returns to the queue at once."""
+    with db.session() as s:
+        done = s.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.status == "claimed", Case.assigned_to == reviewer)
+            .values(status="open", assigned_to=None, lease_expires_at=None)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise CaseError(f"case {case_id} is not claimed by you")
+
+
+def get_case(db: Database, case_id: int) -> tuple[Case, list[Decision]]:
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise CaseError(f"no case {case_id}", status=404)
+        history = list(s.scalars(select(Decision).where(Decision.case_id == case_id).order_by(Decision.id)))
+        return case, history
+
+
+def decide(
+    db: Database,
+    items: list[tuple[int, DecisionFields]],
+    reviewer: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    bulk_id: str | None = None,
+) -> tuple[list[Decision], bool]:
+    """Record one decision per case, all or none. A retried request with the
+    same idempotency key returns the decisions first stored, and (…, True)."""
+    case_ids = [cid for cid, _ in items]
+    keys = [_key(idempotency_key, cid, len(case_ids) > 1) for cid in case_ids]
+    if idempotency_key and (stored := _replay(db, keys)):
+        if sorted(d.case_id for d in stored) != sorted(case_ids):
+            raise CaseError("this Idempotency-Key was used for other cases", 422, "Idempotency-Key")
+        return stored, True
+    try:
+        with db.session() as s:
+            made = []
+            for (case_id, fields), key in zip(items, keys, strict=True):
+                case = s.get(Case, case_id)
+                if case is None:
+                    raise CaseError(f"no case {case_id}", status=404)
+                lease = case.lease_expires_at
+                if (
+                    case.status == "claimed"
+                    and case.assigned_to != reviewer
+                    and lease
+                    and _aware(lease) >= now
+                ):
+                    raise CaseError(f"case {case_id} is claimed by another reviewer until {lease:%H:%M:%S}Z")
+                decision = Decision(
+                    case_id=case_id,
+                    reviewer=reviewer,
+                    verdicts=fields.verdicts,
+                    final_labels=fields.final_labels,
+                    final_actions=fields.final_actions,
+                    reason_code=fields.reason_code,
+                    note=fields.note,
+                    model_version=str(case.assessment.get("model_version", "")),
+                    policy_versions=dict(case.assessment.get("policy_versions", {})),
+                    idempotency_key=key,
+                    bulk_id=bulk_id,
+                    created_at=now,
+                )
+                s.add(decision)
+                case.status, case.decided_at, case.updated_at = "decided", now, now
+                case.assigned_to, case.lease_expires_at = None, None
+                made.append(decision)
+            s.flush()
+            return made, False
+    except IntegrityError:
+        stored = _replay(db, keys)
+        if stored:
+            return stored, True
+        raise
+
+
+def _key(idempotency_key: str | None, case_id: int, bulk: bool) -> str | None:
+    if not idempotency_key:
+        return None
+    return f"{idempotency_key}#{case_id}" if bulk else idempotency_key
+
+
+def _replay(db: Database, keys: list[str | None]) -> list[Decision]:
+    with db.session() as s:
+        found = list(s.scalars(select(Decision).where(Decision.idempotency_key.in_([k for k in keys if k]))))
+    return sorted(found, key=lambda d: keys.index(d.idempotency_key))
