@@ -10,7 +10,7 @@ HASH := $(shell sha256sum pyproject.toml | cut -c1-12)
 RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 
-.PHONY: serve test lint typecheck pytest postgres
+.PHONY: serve test lint typecheck pytest postgres chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 serve: $(RUN_STAMP)
 	$(BIN)/harmlabel serve
 
-test: $(TEST_STAMP) postgres
+test: $(TEST_STAMP) postgres chromium
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 # Store tests run against SQLite and the local PostgreSQL (127.0.0.1:5432, db `test`):
@@ -50,3 +50,10 @@ pytest:
 	$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$rc
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian chromium for the browser tests" >&2; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     out_of_context_days: Annotated[
         int, Field(ge=1, description="Media older than this, shared as news of now, is out of context.")
     ] = 30
+    session_secret: Annotated[
+        str | None,
+        Field(description="Signs reviewer-console cookies; default a random key kept in the state dir."),
+    ] = None
+    secure_cookies: Annotated[
+        bool, Field(description="Mark console cookies Secure (HTTPS only; browsers exempt localhost).")
+    ] = True
     corpus_dir: Annotated[
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),

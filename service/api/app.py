@@ -7,6 +7,7 @@ policies fails here, at start-up, not on the first request.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from service import __version__
 from service.api import assess, cases, catalog, health, media_banks, metrics
@@ -20,6 +21,8 @@ from service.media.reliability import load_reliability
 from service.pipeline.assess import Assessor
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
+from service.review import console
+from service.review.session import session_secret
 from service.settings import Settings
 from service.store.banks import live_entries
 from service.store.db import Database, migrate
@@ -48,6 +51,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics.Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, assess, cases, catalog, media_banks, metrics):
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="harmlabel_review",
+        same_site="strict",
+        https_only=settings.secure_cookies,
+        max_age=12 * 3600,
+    )
+    for module in (health, assess, cases, catalog, media_banks, metrics, console):
         app.include_router(module.router)
     return app

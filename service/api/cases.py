@@ -64,7 +64,8 @@ async def submit_cases(
         raise HTTPException(413, [{"loc": ["body", "tweets"], "msg": msg, "type": "too_long"}])
     check_lengths(body.tweets, settings, ("tweets",))
     media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-    assessed = await run_in_threadpool(assessor.assess, body.tweets, False, None, media)
+    # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
+    assessed = await run_in_threadpool(assessor.assess, body.tweets, True, None, media)
     metrics.observe_assessments(assessed)
     now = datetime.now(UTC)
     results = []

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -132,15 +132,7 @@ def list_cases(db: Database, status: str, now: datetime, limit: int, offset: int
 def claim(db: Database, reviewer: str, n: int, lease: timedelta, now: datetime) -> list[Case]:
     """The next `n` available cases, leased to `reviewer`; cases it already
     holds come first, so a reloaded console shows the same work."""
-    with db.session() as s:
-        held = list(
-            s.scalars(
-                select(Case)
-                .where(Case.status == "claimed", Case.assigned_to == reviewer, Case.lease_expires_at >= now)
-                .order_by(Case.queue_key.desc(), Case.id)
-            )
-        )
-    got = held[:n]
+    got = held_by(db, reviewer, now)[:n]
     while len(got) < n:
         with db.session() as s:
             ids = list(
@@ -165,6 +157,22 @@ def claim(db: Database, reviewer: str, n: int, lease: timedelta, now: datetime) 
                 if won.rowcount == 1:  # type: ignore[attr-defined]
                     got.append(s.get_one(Case, case_id))
     return got
+
+
+def held_by(db: Database, reviewer: str, now: datetime) -> list[Case]:
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Case)
+                .where(Case.status == "claimed", Case.assigned_to == reviewer, Case.lease_expires_at >= now)
+                .order_by(Case.queue_key.desc(), Case.id)
+            )
+        )
+
+
+def count_available(db: Database, now: datetime) -> int:
+    with db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Case).where(_available(now))) or 0)
 
 
 def release(db: Database, case_id: int, reviewer: str) -> None:

@@ -1,0 +1,56 @@
+"""Console sessions: a signed cookie holding the key id, never the key.
+
+Each request re-reads the key row, so revoking a key ends its sessions at
+once. A per-session CSRF token guards every form POST.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import Request
+from sqlalchemy import select
+
+from service.settings import Settings
+from service.store.db import Database
+from service.store.keys import Principal, Role
+from service.store.models import ApiKey
+
+CONSOLE_ROLES = frozenset({Role.reviewer, Role.admin})
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret, or one generated once and kept beside the database."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = Path(settings.state_dir) / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def current_reviewer(request: Request, db: Database) -> Principal | None:
+    key_id = request.session.get("key_id")
+    if not isinstance(key_id, int):
+        return None
+    with db.session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)))
+        if row is None or Role(row.role) not in CONSOLE_ROLES:
+            return None
+        return Principal(row.id, row.name, Role(row.role))
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_ok(request: Request, sent: str | None) -> bool:
+    token = request.session.get("csrf")
+    return isinstance(token, str) and sent is not None and secrets.compare_digest(token, sent)

@@ -1,0 +1,99 @@
+"""What a case card shows, built from the stored case and the loaded policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from service.policy.schema import Policy
+from service.store.models import Case
+
+
+@dataclass(frozen=True)
+class RecView:
+    action: str
+    label_text: str | None
+    policy: str
+    cell: str
+    reasons: list[str]
+    policy_title: str
+    policy_summary: str
+    rule_note: str
+
+
+@dataclass(frozen=True)
+class CardView:
+    id: int
+    tweet_id: str
+    text_parts: list[tuple[str, bool]]  # (segment, highlighted)
+    author: str
+    followers: int
+    engagement: int
+    reach: float
+    priority: float
+    band: str
+    sla_deadline: str
+    text_hash: str
+    recommendations: list[RecView]
+    media: list[dict[str, Any]] = field(default_factory=list)
+
+
+def highlight(text: str, spans: list[dict[str, Any]] | None) -> list[tuple[str, bool]]:
+    """Split the text into plain and highlighted runs, spans in character offsets."""
+    marks = sorted((int(s["start"]), int(s["end"])) for s in spans or [] if s.get("weight", 0) > 0)
+    parts, at = [], 0
+    for start, end in marks:
+        start = max(start, at)
+        if start >= end:
+            continue
+        if start > at:
+            parts.append((text[at:start], False))
+        parts.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
+
+
+def card(case: Case, policies: dict[str, Policy]) -> CardView:
+    a, tweet = case.assessment, case.tweet
+    factors = a.get("priority_factors", {})
+    recs = []
+    for r in a.get("recommendations", []):
+        if r["action"] == "no_action":
+            continue
+        policy = policies.get(r["policy"])
+        rule = next((x for x in policy.rules if x.cell == r["cell"]), None) if policy else None
+        recs.append(
+            RecView(
+                action=r["action"],
+                label_text=r.get("label_text"),
+                policy=r["policy"],
+                cell=r["cell"],
+                reasons=list(r.get("reasons", [])),
+                policy_title=policy.title if policy else r["policy"],
+                policy_summary=" ".join(policy.summary.split()) if policy else "",
+                rule_note=rule.note if rule else "",
+            )
+        )
+    deadline = case.sla_deadline if case.sla_deadline.tzinfo else case.sla_deadline.replace(tzinfo=UTC)
+    media = [
+        {"index": m["index"] + 1, "status": m["status"], "findings": m["findings"], "advisory": m["advisory"]}
+        for m in a.get("media", [])
+    ]
+    return CardView(
+        id=case.id,
+        tweet_id=case.tweet_id,
+        text_parts=highlight(tweet["text"], a.get("explanation", {}).get("spans")),
+        author=(tweet.get("author") or {}).get("username") or "unknown author",
+        followers=int(factors.get("followers", 0)),
+        engagement=int(factors.get("engagement", 0)),
+        reach=float(factors.get("reach", 0.0)),
+        priority=case.priority,
+        band=case.priority_band,
+        sla_deadline=deadline.isoformat(),
+        text_hash=case.text_hash,
+        recommendations=recs,
+        media=media,
+    )
