@@ -64,7 +64,7 @@ def test_acknowledged_decisions_survive_sigkill(tmp_path: Path, free_port: int, 
 
     db = Database(settings.resolved_database_url)
     with db.session() as s:
-        stored = dict(s.execute(select(Decision.case_id, Decision.id)))
+        stored = {row[0]: row[1] for row in s.execute(select(Decision.case_id, Decision.id))}
         per_case = s.execute(select(Decision.case_id, func.count()).group_by(Decision.case_id)).all()
     assert all(n == 1 for _, n in per_case), "a case was decided twice"
     assert {cid: stored.get(cid) for cid in acked} == acked, "an acknowledged decision was lost"
