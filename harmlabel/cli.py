@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -255,3 +256,27 @@ def bench_media(
     from bench.media import run
 
     run(out, reliability, seed)
+
+
+@app.command()
+def report(
+    start: Annotated[datetime, typer.Option("--from", help="Start of the period (inclusive), ISO 8601.")],
+    end: Annotated[datetime, typer.Option("--to", help="End of the period (exclusive), ISO 8601.")],
+    out: Annotated[Path, typer.Option(help="HTML file; charts go to <name>_files/ beside it.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Render the transparency report for a period from the service's database."""
+    from harmlabel.report import render
+    from service.legal.transparency import transparency
+    from service.store.legal import all_orders
+    from service.store.reports import load_facts
+
+    start, end = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (start, end))
+    db = _database()
+    data = transparency(load_facts(db, start, end), all_orders(db), start, end)
+    pngs = render(data, out)
+    typer.echo(
+        f"wrote {out} and {len(pngs)} charts: {data['cases']} cases, "
+        f"{data['legal_orders']['received']} legal orders"
+    )

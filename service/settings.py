@@ -101,6 +101,22 @@ class Settings(BaseSettings):
     secure_cookies: Annotated[
         bool, Field(description="Mark console cookies Secure (HTTPS only; browsers exempt localhost).")
     ] = True
+    legal_exempt_account_types: Annotated[
+        list[str],
+        Field(
+            description="Author account types whose legal-order matches go to legal review, not withholding."
+        ),
+    ] = ["news_media", "journalist", "activist", "politician"]
+    legal_deadline_hours: Annotated[
+        dict[str, float],
+        Field(description='Default compliance clock per country (or "BASIS@CC"), JSON; "*" is the fallback.'),
+    ] = {"IN": 36.0, "DE": 24.0, "*": 72.0}
+    coordination_min_accounts: Annotated[
+        int, Field(ge=2, description="Distinct accounts posting near-identical text that make a campaign.")
+    ] = 10
+    coordination_window_minutes: Annotated[
+        int, Field(ge=1, description="The window those accounts must post within.")
+    ] = 30
     corpus_dir: Annotated[
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),

@@ -45,7 +45,7 @@ def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.999) -> dict[str, f
 
 def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
     """Head probabilities from one-hot-ish corners, with no media finding, a
-    decisive one, and a forensic hint alone."""
+    decisive one, a forensic hint alone, and a coordinated campaign."""
     per_head = []
     for spec in CARD.heads:
         options = [_one_hot(spec.labels, lab) for lab in spec.labels]
@@ -55,8 +55,8 @@ def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
     for combo in itertools.product(*per_head):
         probs = {spec.name: c for spec, c in zip(CARD.heads, combo, strict=True)}
         grid += [
-            (probs, {"media.altered": a, "media.forensic": f})
-            for a, f in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))
+            (probs, {"media.altered": a, "media.forensic": f, "behaviour.coordination": c})
+            for a, f, c in ((0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
         ]
     return grid
 
@@ -100,7 +100,7 @@ _BROKEN = {
     "unknown signal": ("spam.yaml", "spam.spam", "spam.eggs", "unknown signals"),
     "unknown action": ("spam.yaml", "[reduce_visibility, exclude_from_trends]", "[shadowban]", "shadowban"),
     "incomplete table": ("violent_speech.yaml", _NONE_RULE, "", "no rule for abuse=none"),
-    "unknown level": ("spam.yaml", "when: {spam: spam}", "when: {spam: spammy}", "spammy"),
+    "unknown level": ("spam.yaml", "{spam: spam, coord", "{spam: spammy, coord", "spammy"),
 }  # fmt: skip
 
 

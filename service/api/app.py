@@ -10,15 +10,16 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from service import __version__
-from service.api import assess, cases, catalog, health, media_banks, metrics
+from service.api import assess, cases, catalog, health, legal, media_banks, metrics, transparency, trends
 from service.api.limits import BodySizeLimit
 from service.inference import TextModel
 from service.inference.card import resolve_current
+from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
 from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
-from service.pipeline.assess import Assessor
+from service.pipeline.assess import Assessor, OrderSource
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from service.review import console
@@ -26,6 +27,7 @@ from service.review.session import session_secret
 from service.settings import Settings
 from service.store.banks import live_entries
 from service.store.db import Database, migrate
+from service.store.legal import all_orders
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,7 +49,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.banks = banks
-    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability))
+    orders = OrderSource(frozenset(settings.legal_exempt_account_types))
+    orders.index = OrderIndex(all_orders(db))
+    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders)
     app.state.metrics = metrics.Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -59,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
-    for module in (health, assess, cases, catalog, media_banks, metrics, console):
+    routers = (health, assess, cases, catalog, media_banks, legal, trends, transparency, metrics, console)
+    for module in routers:
         app.include_router(module.router)
     return app

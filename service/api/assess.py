@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
@@ -11,10 +12,26 @@ from pydantic import ValidationError
 from service.api.auth import ANY_KEY
 from service.api.deps import AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
+from service.behaviour.coordination import CoordinationConfig, coordination_scores, posts_of
 from service.schemas.assessment import Assessment, RankResponse
 from service.schemas.media import MediaItem, MediaType
 from service.schemas.tweet import RankRequest, Tweet
 from service.settings import Settings
+
+ViewerCountry = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z]{2}$", description="The viewer's country (from their IP): is it withheld for them?"
+    ),
+]
+
+
+def coordination_config(settings: Settings) -> CoordinationConfig:
+    return CoordinationConfig(
+        min_accounts=settings.coordination_min_accounts,
+        window=timedelta(minutes=settings.coordination_window_minutes),
+    )
+
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[ANY_KEY])
 
@@ -41,10 +58,11 @@ async def assess(
     settings: SettingsDep,
     metrics: MetricsDep,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
+    viewer_country: ViewerCountry = None,
 ) -> Assessment:
     check_lengths([tweet], settings, ())
     media = await run_in_threadpool(prepare_media, [tweet], settings, ())
-    [result] = await run_in_threadpool(assessor.assess, [tweet], spans, None, media)
+    [result] = await run_in_threadpool(assessor.assess, [tweet], spans, None, media, None, viewer_country)
     metrics.observe_assessments([result])
     return result
 
@@ -57,6 +75,7 @@ async def assess_multipart(
     metrics: MetricsDep,
     media: Annotated[list[UploadFile] | None, File(description="Image files, in order.")] = None,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
+    viewer_country: ViewerCountry = None,
 ) -> Assessment:
     """The same as /v1/assess, with images sent as files rather than base64."""
     try:
@@ -73,13 +92,18 @@ async def assess_multipart(
             mtype = MediaType.animated_gif
         items.append(MediaItem(type=mtype, data=data, media_key=upload.filename or f"file{i}"))
     parsed = parsed.model_copy(update={"media": items})
-    return await assess(parsed, assessor, settings, metrics, spans)
+    return await assess(parsed, assessor, settings, metrics, spans, viewer_country)
 
 
 @router.post("/rank")
 async def rank(
-    body: RankRequest, assessor: AssessorDep, settings: SettingsDep, metrics: MetricsDep
+    body: RankRequest,
+    assessor: AssessorDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    viewer_country: ViewerCountry = None,
 ) -> RankResponse:
+    """Rank a batch; coordinated posting is detected within the batch."""
     if len(body.tweets) > settings.max_batch:
         raise HTTPException(
             status_code=413,
@@ -94,7 +118,10 @@ async def rank(
         )
     check_lengths(body.tweets, settings, ("tweets",))
     media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-    ranked = await run_in_threadpool(assessor.rank, body.tweets, body.spans, None, media)
+    campaigns = coordination_scores(posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings))
+    ranked = await run_in_threadpool(
+        assessor.rank, body.tweets, body.spans, None, media, campaigns, viewer_country
+    )
     metrics.observe_assessments(ranked)
     return RankResponse(
         assessments=ranked,

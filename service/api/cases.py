@@ -14,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.api.assess import check_lengths
+from service.api.assess import check_lengths, coordination_config
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
 from service.api.deps import AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
+from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
 from service.pipeline.review import DecisionError, case_out, decision_out, to_fields
 from service.schemas.cases import (
     BulkDecisionIn,
@@ -50,6 +51,18 @@ def stored_tweet(tweet: Tweet) -> dict[str, Any]:
     return tweet.model_dump(mode="json", exclude={"media": {"__all__": {"data"}}})
 
 
+def _campaigns(
+    db: Any, tweets: list[Tweet], config: CoordinationConfig, now: datetime
+) -> dict[str, Campaign]:
+    """Coordination over this batch plus the cases stored within the window:
+    a campaign trickling in one tweet per request is still one campaign."""
+    recent = store.recent_tweets(db, now - config.window)
+    batch_ids = {t.id for t in tweets}
+    earlier = [t for t in recent if t.id not in batch_ids]
+    found = coordination_scores(posts_of([*earlier, *tweets], now), config)
+    return {k: c for k, c in found.items() if k in batch_ids}
+
+
 @router.post("", status_code=200)
 async def submit_cases(
     body: CaseSubmit,
@@ -64,10 +77,12 @@ async def submit_cases(
         raise HTTPException(413, [{"loc": ["body", "tweets"], "msg": msg, "type": "too_long"}])
     check_lengths(body.tweets, settings, ("tweets",))
     media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-    # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
-    assessed = await run_in_threadpool(assessor.assess, body.tweets, True, None, media)
-    metrics.observe_assessments(assessed)
     now = datetime.now(UTC)
+    config = coordination_config(settings)
+    campaigns = await run_in_threadpool(_campaigns, db, body.tweets, config, now)
+    # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
+    assessed = await run_in_threadpool(assessor.assess, body.tweets, True, now, media, campaigns)
+    metrics.observe_assessments(assessed)
     results = []
     for tweet, assessment in zip(body.tweets, assessed, strict=True):
         case, created = await run_in_threadpool(

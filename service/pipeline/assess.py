@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from service.behaviour.coordination import Campaign
 from service.inference import TextModel
 from service.inference.explain import occlusion_spans
+from service.legal.orders import OrderIndex
 from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
 from service.policy.engine import Recommendation, evaluate
 from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
@@ -18,6 +20,7 @@ from service.schemas.assessment import (
     PriorityFactors,
     RecommendationOut,
     Span,
+    Visibility,
 )
 from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
@@ -30,28 +33,59 @@ _NEEDS_REVIEW_SEVERITY = 0.5
 Media = list[list[PreparedMedia]]
 
 
+class OrderSource:
+    """The live legal-order index; the API swaps it when orders change."""
+
+    def __init__(self, exempt_types: frozenset[str]) -> None:
+        self.index = OrderIndex()
+        self.exempt_types = exempt_types
+
+
 class Assessor:
-    def __init__(self, model: TextModel, policies: list[Policy], media: MediaAnalyser | None = None) -> None:
+    def __init__(
+        self,
+        model: TextModel,
+        policies: list[Policy],
+        media: MediaAnalyser | None = None,
+        orders: OrderSource | None = None,
+    ) -> None:
         self.model = model
         self.policies = policies
         self.media = media
+        self.orders = orders or OrderSource(frozenset())
         self.policy_versions = {p.id: p.version for p in policies}
 
     def assess(
-        self, tweets: list[Tweet], spans: bool, now: datetime | None = None, media: Media | None = None
+        self,
+        tweets: list[Tweet],
+        spans: bool,
+        now: datetime | None = None,
+        media: Media | None = None,
+        campaigns: dict[str, Campaign] | None = None,
+        viewer_country: str | None = None,
     ) -> list[Assessment]:
         """`media[i]` holds tweet i's validated attachments (see
-        `service.api.media_input`); without it, attachments are not analysed."""
+        `service.api.media_input`); without it, attachments are not analysed.
+        `campaigns` maps tweet ids to the coordinated campaign they belong to."""
         now = now or datetime.now(UTC)
         scores = self.model.score([t.text for t in tweets])
         media = media or [[] for _ in tweets]
-        return [self._one(t, s.probs, spans, now, m) for t, s, m in zip(tweets, scores, media, strict=True)]
+        ctx = (campaigns or {}, viewer_country.upper() if viewer_country else None)
+        return [
+            self._one(t, s.probs, spans, now, m, ctx) for t, s, m in zip(tweets, scores, media, strict=True)
+        ]
 
     def rank(
-        self, tweets: list[Tweet], spans: bool, now: datetime | None = None, media: Media | None = None
+        self,
+        tweets: list[Tweet],
+        spans: bool,
+        now: datetime | None = None,
+        media: Media | None = None,
+        campaigns: dict[str, Campaign] | None = None,
+        viewer_country: str | None = None,
     ) -> list[Assessment]:
         """Highest priority first; ties keep the order they came in."""
-        assessed = self.assess(tweets, spans, now, media)
+        assessed = self.assess(tweets, spans, now, media, campaigns, viewer_country)
         ordered = sorted(assessed, key=lambda a: -a.priority)
         return [a.model_copy(update={"rank": i + 1}) for i, a in enumerate(ordered)]
 
@@ -62,7 +96,9 @@ class Assessor:
         spans: bool,
         now: datetime,
         media: list[PreparedMedia],
+        ctx: tuple[dict[str, Campaign], str | None],
     ) -> Assessment:
+        campaigns, viewer = ctx
         lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text)[0], True)
         base_lang = lang.split("-")[0].lower()
         supported = base_lang in SUPPORTED_LANGUAGES
@@ -70,12 +106,24 @@ class Assessor:
         verdict = NO_MEDIA
         if self.media is not None and media:
             reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
-        media_signals = {"media.altered": verdict.score, "media.forensic": verdict.forensic}
-        signals = compute_signals(self.model.card, probs, media_signals)
-        evidence = {"media.altered": verdict.basis, "media.forensic": verdict.advisory}
+        campaign = campaigns.get(tweet.id)
+        extra = {
+            "media.altered": verdict.score,
+            "media.forensic": verdict.forensic,
+            "behaviour.coordination": 1.0 if campaign else 0.0,
+        }
+        signals = compute_signals(self.model.card, probs, extra)
+        evidence = {
+            "media.altered": verdict.basis,
+            "media.forensic": verdict.advisory,
+            "behaviour.coordination": [campaign.describe()] if campaign else [],
+        }
         recs = [r for d in evaluate(self.policies, signals, evidence) for r in d.recommendations]
         if not supported:
             recs = [self._needs_review(lang)]
+        hits = self.orders.index.match(tweet, self.orders.exempt_types)
+        recs += [h.recommendation for h in hits]
+        withheld = sorted({h.order.country for h in hits if not h.exempt})
         acting = [r for r in recs if r.action is not Action.no_action]
         strongest = max(acting, key=lambda r: (r.severity, r.confidence), default=None)
 
@@ -116,6 +164,13 @@ class Assessor:
             explanation=Explanation(reasons=reasons, top_head=top_head, spans=found),
             media=reports,
             media_verdict=verdict,
+            coordination=campaign.describe() if campaign else None,
+            legal_deadline=min((h.order.deadline for h in hits), default=None),
+            visibility=Visibility(
+                withheld_in=withheld,
+                viewer_country=viewer,
+                withheld_for_viewer=None if viewer is None else viewer in withheld,
+            ),
             model_version=self.model.version,
             policy_versions=self.policy_versions,
         )
@@ -138,7 +193,9 @@ class Assessor:
 
 
 def _out(rec: Recommendation) -> RecommendationOut:
+    scope = rec.statement_of_reasons.territorial_scope if rec.statement_of_reasons else None
     return RecommendationOut(
+        country=scope if scope and scope != "global" else None,
         action=rec.action,
         label_text=rec.label_text,
         policy=rec.policy,

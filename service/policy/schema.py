@@ -25,6 +25,7 @@ class Action(StrEnum):
     warning_interstitial = "warning_interstitial"
     reduce_visibility = "reduce_visibility"
     exclude_from_trends = "exclude_from_trends"
+    exclude_from_search_suggestions = "exclude_from_search_suggestions"
     escalate_for_removal_review = "escalate_for_removal_review"
     withhold_in_country = "withhold_in_country"
     legal_review = "legal_review"

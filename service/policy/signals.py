@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from service.inference import ModelCard
 
-MEDIA_SIGNALS = ("media.altered", "media.forensic")
+MEDIA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination")
 
 
 def known_signals(card: ModelCard) -> set[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from service.policy.engine import StatementOfReasons
@@ -11,6 +13,7 @@ from service.schemas.media import MediaReport, MediaVerdict
 
 class RecommendationOut(BaseModel):
     action: Action
+    country: str | None = Field(None, description="Set when the action applies in one country only.")
     label_text: str | None
     policy: str = Field(description="policy id@version")
     cell: str = Field(description="The decision-table row that fired.")
@@ -43,6 +46,12 @@ class PriorityFactors(BaseModel):
     formula: str
 
 
+class Visibility(BaseModel):
+    withheld_in: list[str] = Field(description="Countries where a legal order asks to withhold the tweet.")
+    viewer_country: str | None = Field(description="From ?viewer_country=, e.g. the viewer's IP country.")
+    withheld_for_viewer: bool | None = Field(description="Null when no viewer country was given.")
+
+
 class Assessment(BaseModel):
     tweet_id: str
     rank: int | None = None
@@ -57,6 +66,11 @@ class Assessment(BaseModel):
     explanation: Explanation
     media: list[MediaReport] = Field(default_factory=list, description="One report per attachment.")
     media_verdict: MediaVerdict
+    coordination: str | None = Field(None, description="The coordinated campaign this tweet is part of.")
+    legal_deadline: datetime | None = Field(
+        None, description="Earliest compliance deadline of a matching order."
+    )
+    visibility: Visibility
     model_version: str
     policy_versions: dict[str, str]
 

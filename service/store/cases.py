@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.schemas.tweet import Tweet
 from service.store.db import Database
 from service.store.models import Case, Decision
 
 AGING_PER_HOUR = 0.01
 SLA_HOURS = {"P0": 4, "P1": 24, "P2": 72, "P3": 168}
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+LEGAL_HORIZON = timedelta(hours=48)
 
 
 class CaseError(ValueError):
@@ -83,6 +85,7 @@ def submit(
             with db.session() as s:
                 case = s.scalar(select(Case).where(Case.tweet_id == tweet["id"]))
                 priority, band = float(assessment["priority"]), str(assessment["priority_band"])
+                legal = _legal_deadline(assessment)
                 if case is None:
                     case = Case(
                         tweet_id=tweet["id"],
@@ -93,7 +96,10 @@ def submit(
                         priority_band=band,
                         queue_key=queue_key(priority, now),
                         status="open",
-                        sla_deadline=now + timedelta(hours=SLA_HOURS[band]),
+                        sla_deadline=min(
+                            now + timedelta(hours=SLA_HOURS[band]), legal or datetime.max.replace(tzinfo=UTC)
+                        ),
+                        legal_deadline=legal,
                         submissions=1,
                         created_at=now,
                         updated_at=now,
@@ -107,13 +113,35 @@ def submit(
                 case.priority, case.priority_band = priority, band
                 case.queue_key = queue_key(priority, created)
                 tighter = created + timedelta(hours=SLA_HOURS[band])
-                case.sla_deadline = min(_aware(case.sla_deadline), tighter)
+                case.sla_deadline = min(_aware(case.sla_deadline), tighter, legal or tighter)
+                case.legal_deadline = legal
                 case.submissions += 1
                 case.updated_at = now
                 return case, False
         except IntegrityError:
             continue
     raise CaseError(f"tweet {tweet['id']} could not be stored; retry", status=503)
+
+
+def _legal_deadline(assessment: dict[str, Any]) -> datetime | None:
+    raw = assessment.get("legal_deadline")
+    return _aware(datetime.fromisoformat(raw)) if raw else None
+
+
+def recent_tweets(db: Database, since: datetime) -> list[Tweet]:
+    """Tweets of cases submitted since `since`, for coordination detection."""
+    with db.session() as s:
+        rows = s.scalars(select(Case.tweet).where(Case.created_at >= since).order_by(Case.id).limit(50_000))
+        return [Tweet.model_validate(t) for t in rows]
+
+
+def _order(now: datetime) -> tuple[Any, ...]:
+    """Cases under a legal clock that ends within LEGAL_HORIZON come first,
+    soonest deadline first; everything else by aged priority."""
+    urgent = case(
+        (and_(Case.legal_deadline.is_not(None), Case.legal_deadline < now + LEGAL_HORIZON), 0), else_=1
+    )
+    return (urgent, Case.legal_deadline, Case.queue_key.desc(), Case.sla_deadline, Case.id)
 
 
 def list_cases(db: Database, status: str, now: datetime, limit: int, offset: int = 0) -> list[Case]:
@@ -125,7 +153,7 @@ def list_cases(db: Database, status: str, now: datetime, limit: int, offset: int
             q = q.where(Case.status == "claimed", Case.lease_expires_at >= now)
         else:
             q = q.where(Case.status == status)
-        q = q.order_by(Case.queue_key.desc(), Case.sla_deadline, Case.id).limit(limit).offset(offset)
+        q = q.order_by(*_order(now)).limit(limit).offset(offset)
         return list(s.scalars(q))
 
 
@@ -135,14 +163,7 @@ def claim(db: Database, reviewer: str, n: int, lease: timedelta, now: datetime) 
     got = held_by(db, reviewer, now)[:n]
     while len(got) < n:
         with db.session() as s:
-            ids = list(
-                s.scalars(
-                    select(Case.id)
-                    .where(_available(now))
-                    .order_by(Case.queue_key.desc(), Case.id)
-                    .limit(n * 2)
-                )
-            )
+            ids = list(s.scalars(select(Case.id).where(_available(now)).order_by(*_order(now)).limit(n * 2)))
         if not ids:
             break
         for case_id in ids:
@@ -165,7 +186,7 @@ def held_by(db: Database, reviewer: str, now: datetime) -> list[Case]:
             s.scalars(
                 select(Case)
                 .where(Case.status == "claimed", Case.assigned_to == reviewer, Case.lease_expires_at >= now)
-                .order_by(Case.queue_key.desc(), Case.id)
+                .order_by(*_order(now))
             )
         )
 

@@ -78,6 +78,7 @@ class Case(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(100), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    legal_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class Decision(Base):
@@ -98,3 +99,28 @@ class Decision(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     bulk_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LegalOrder(Base):
+    __tablename__ = "legal_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    authority: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(200))
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LegalTarget(Base):
+    __tablename__ = "legal_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("legal_orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # account | tweet | hashtag | url
+    value: Mapped[str] = mapped_column(String(500), index=True)  # normalised for matching

@@ -1,0 +1,30 @@
+"""GET /v1/transparency?from=&to=: the report as JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from service.api.auth import DatabaseDep, ReaderDep
+from service.legal.transparency import transparency
+from service.store.legal import all_orders
+from service.store.reports import load_facts
+
+router = APIRouter(prefix="/v1", tags=["transparency"])
+
+
+@router.get("/transparency")
+def report(
+    db: DatabaseDep,
+    _who: ReaderDep,
+    start: Annotated[datetime, Query(alias="from", description="Inclusive, ISO 8601.")],
+    end: Annotated[datetime, Query(alias="to", description="Exclusive, ISO 8601.")],
+) -> dict[str, Any]:
+    start, end = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (start, end))
+    if end <= start:
+        raise HTTPException(
+            422, [{"loc": ["query", "to"], "msg": "`to` must be after `from`", "type": "value_error"}]
+        )
+    return transparency(load_facts(db, start, end), all_orders(db), start, end)

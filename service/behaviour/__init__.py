@@ -1,0 +1,1 @@
+"""Behavioural signals: what many accounts do together, not what one tweet says."""

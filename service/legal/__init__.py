@@ -1,0 +1,1 @@
+"""Country-withheld content: legal orders, exemptions, deadlines, reporting."""
