@@ -32,6 +32,8 @@ def test_acknowledged_decisions_survive_sigkill(tmp_path: Path, free_port: int, 
         {"id": f"k{i}", "text": f"Claim {i}: the vaccine changes your DNA, doctors admit"} for i in range(60)
     ]
     status, body = call(f"{url}/v1/cases", queue, {"tweets": tweets})
+    if status != 200:
+        proc.kill()  # never leave a server behind a failed test
     assert status == 200, body
     case_ids = [c["case_id"] for c in body["cases"]]
 

@@ -115,8 +115,11 @@ def coordination_scores(posts: list[Post], config: CoordinationConfig | None = N
 
 
 def posts_of(tweets: list[Tweet], now: datetime) -> list[Post]:
-    """Tweets as coordination sees them; a tweet without a known author counts as its own account."""
+    """Tweets as coordination sees them. A tweet without an author id or
+    username is left out: coordination is about accounts, and counting each
+    anonymous tweet as its own account would invent campaigns."""
     return [
-        Post(t.id, t.author.id or t.author.username or f"anon:{t.id}", t.text, t.created_at or now)
+        Post(t.id, t.author.id or str(t.author.username), t.text, t.created_at or now)
         for t in tweets
+        if t.author.id or t.author.username
     ]

@@ -131,7 +131,8 @@ class Assessor:
         r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
         p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
 
-        text_drivers = [d for d in (strongest.drivers if strongest else ()) if not d.startswith("media.")]
+        heads = {h.name for h in self.model.card.heads} | {"risk"}
+        text_drivers = [d for d in (strongest.drivers if strongest else ()) if d.split(".")[0] in heads]
         top_signal = text_drivers[0] if text_drivers else None  # spans explain text heads only
         top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
         found = None

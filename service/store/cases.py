@@ -8,6 +8,10 @@ two cases as time passes, and it can be stored: `queue_key = priority −
 AGING_PER_HOUR × hours from EPOCH to creation` sorts exactly like the
 effective priority at any moment, in plain SQL.
 
+Cases under a legal clock that ends within 48 hours come before all others,
+soonest deadline first: a compliance deadline is not something aging trades
+off against.
+
 Claims are race-safe without row locks: each is a conditional UPDATE that
 only succeeds on a case that is still open or whose lease ran out.
 """
