@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     inference_threads: Annotated[
         int | None, Field(ge=1, le=256, description="ONNX Runtime intra-op threads; default all cores.")
     ] = None
+    score_cache_size: Annotated[
+        int, Field(ge=0, description="Texts whose head scores are cached (LRU, by normalised text); 0 = off.")
+    ] = 100_000
+    batch_window_ms: Annotated[
+        float, Field(ge=0, le=50, description="Under load, how long a micro-batch waits for more requests.")
+    ] = 2.0
+    max_microbatch: Annotated[
+        int, Field(ge=1, le=1024, description="Most texts scored in one ONNX Runtime call across requests.")
+    ] = 64
     policies_dir: Annotated[
         Path, Field(description="Folder of policy YAML files, validated at start-up.")
     ] = PROJECT_ROOT / "service" / "policy" / "policies"

@@ -14,6 +14,7 @@ from service.api import assess, cases, catalog, health, legal, media_banks, metr
 from service.api.limits import BodySizeLimit
 from service.inference import TextModel
 from service.inference.card import resolve_current
+from service.inference.scorer import Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
@@ -51,8 +52,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.banks = banks
     orders = OrderSource(frozenset(settings.legal_exempt_account_types))
     orders.index = OrderIndex(all_orders(db))
-    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders)
-    app.state.metrics = metrics.Metrics()
+    metrics_ = metrics.Metrics()
+    scorer = Scorer(
+        model,
+        cache_size=settings.score_cache_size,
+        max_batch=settings.max_microbatch,
+        window_s=settings.batch_window_ms / 1000,
+        on_batch=metrics_.observe_batch,
+        on_cache=metrics_.observe_cache,
+    )
+    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders, scorer)
+    app.state.metrics = metrics_
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -30,12 +30,35 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.microbatch = Histogram(
+            "harmlabel_microbatch_texts",
+            "Texts per ONNX Runtime call after coalescing concurrent requests",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=self.registry,
+        )
+        self.microbatch_requests = Histogram(
+            "harmlabel_microbatch_requests",
+            "Requests coalesced into one ONNX Runtime call",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+            registry=self.registry,
+        )
+        self.cache = Counter(
+            "harmlabel_score_cache_total", "Duplicate-cache lookups", ["result"], registry=self.registry
+        )
         self.recommendations = Counter(
             "harmlabel_recommendations_total",
             "Recommendations by action and policy",
             ["action", "policy"],
             registry=self.registry,
         )
+
+    def observe_batch(self, texts: int, requests: int) -> None:
+        self.microbatch.observe(texts)
+        self.microbatch_requests.observe(requests)
+
+    def observe_cache(self, hits: int, misses: int) -> None:
+        self.cache.labels("hit").inc(hits)
+        self.cache.labels("miss").inc(misses)
 
     def observe_assessments(self, assessments: list[Assessment]) -> None:
         self.batch_size.observe(len(assessments))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from service.behaviour.coordination import Campaign
 from service.inference import TextModel
 from service.inference.explain import occlusion_spans
+from service.inference.scorer import Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
 from service.policy.engine import Recommendation, evaluate
@@ -48,12 +49,21 @@ class Assessor:
         policies: list[Policy],
         media: MediaAnalyser | None = None,
         orders: OrderSource | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
-        self.model = model
+        self.scorer = scorer or Scorer(model)
         self.policies = policies
         self.media = media
         self.orders = orders or OrderSource(frozenset())
         self.policy_versions = {p.id: p.version for p in policies}
+
+    @property
+    def model(self) -> TextModel:
+        return self.scorer.model
+
+    def swap_model(self, model: TextModel) -> None:
+        """Serve `model` from the next request on (the duplicate cache empties)."""
+        self.scorer.swap(model)
 
     def assess(
         self,
@@ -68,11 +78,12 @@ class Assessor:
         `service.api.media_input`); without it, attachments are not analysed.
         `campaigns` maps tweet ids to the coordinated campaign they belong to."""
         now = now or datetime.now(UTC)
-        scores = self.model.score([t.text for t in tweets])
+        scored = self.scorer.score([t.text for t in tweets])
         media = media or [[] for _ in tweets]
         ctx = (campaigns or {}, viewer_country.upper() if viewer_country else None)
         return [
-            self._one(t, s.probs, spans, now, m, ctx) for t, s, m in zip(tweets, scores, media, strict=True)
+            self._one(t, s.scores.probs, spans, now, m, ctx).model_copy(update={"cache_hit": s.cache_hit})
+            for t, s, m in zip(tweets, scored, media, strict=True)
         ]
 
     def rank(

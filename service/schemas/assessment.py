@@ -71,6 +71,7 @@ class Assessment(BaseModel):
         None, description="Earliest compliance deadline of a matching order."
     )
     visibility: Visibility
+    cache_hit: bool = Field(False, description="The text's scores came from the duplicate cache.")
     model_version: str
     policy_versions: dict[str, str]
 

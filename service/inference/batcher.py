@@ -1,0 +1,117 @@
+"""Micro-batching across concurrent requests, without a dispatcher thread.
+
+The first request to arrive while the model is idle becomes the *leader*: it
+runs the model on everything queued, then on whatever queued up meanwhile,
+until the queue is empty; later arrivals are *followers* that wait for their
+slice of a batch. An idle server therefore adds no latency (the leader runs
+at once), and a busy one batches exactly as much as arrived while the last
+batch ran. Under load the leader may also wait up to `window_s` for more
+requests (only when requests have been queueing, never when idle).
+
+A failed batch is retried request by request, so one bad input fails only
+its own request. Inside a batch, `TextModel` sorts windows by length and
+pads each sub-batch only to its longest member (length bucketing).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+Result = TypeVar("Result")
+
+
+@dataclass
+class _Request(Generic[Result]):
+    texts: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: list[Result] | None = None
+    error: BaseException | None = None
+
+
+class MicroBatcher(Generic[Result]):
+    def __init__(
+        self,
+        run: Callable[[list[str]], list[Result]],
+        max_texts: int = 64,
+        window_s: float = 0.002,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._run = run
+        self.max_texts = max_texts
+        self.window_s = window_s
+        self._on_batch = on_batch or (lambda texts, requests: None)
+        self._lock = threading.Lock()
+        self._queue: list[_Request[Result]] = []
+        self._leading = False
+        self._queued_while_busy = 0
+
+    def submit(self, texts: list[str]) -> list[Result]:
+        if not texts:
+            return []
+        req: _Request[Result] = _Request(list(texts))
+        with self._lock:
+            self._queue.append(req)
+            lead = not self._leading
+            if lead:
+                self._leading = True
+            else:
+                self._queued_while_busy += 1
+        if lead:
+            self._lead()
+        req.done.wait()
+        if req.error is not None:
+            raise req.error
+        assert req.result is not None
+        return req.result
+
+    def _take(self) -> list[_Request[Result]]:
+        with self._lock:
+            if not self._queue:
+                self._leading = False
+                return []
+            batch: list[_Request[Result]] = []
+            size = 0
+            while self._queue and (not batch or size + len(self._queue[0].texts) <= self.max_texts):
+                size += len(self._queue[0].texts)
+                batch.append(self._queue.pop(0))
+            busy, self._queued_while_busy = self._queued_while_busy, 0
+        if busy and size < self.max_texts and self.window_s > 0:
+            time.sleep(self.window_s)  # requests have been arriving: give the next ones a moment
+            with self._lock:
+                while self._queue and size + len(self._queue[0].texts) <= self.max_texts:
+                    size += len(self._queue[0].texts)
+                    batch.append(self._queue.pop(0))
+        return batch
+
+    def _lead(self) -> None:
+        while batch := self._take():
+            self._execute(batch)
+
+    def _execute(self, batch: list[_Request[Result]]) -> None:
+        texts = [t for r in batch for t in r.texts]
+        self._on_batch(len(texts), len(batch))
+        try:
+            results = self._run(texts)
+        except Exception:
+            if len(batch) == 1:
+                self._fail(batch[0])
+                return
+            for r in batch:  # isolate the culprit: each request on its own
+                self._execute([r])
+            return
+        at = 0
+        for r in batch:
+            r.result = results[at : at + len(r.texts)]
+            at += len(r.texts)
+            r.done.set()
+
+    def _fail(self, r: _Request[Result]) -> None:
+        try:
+            r.result = self._run(r.texts)
+        except Exception as exc:
+            r.error = exc
+        r.done.set()

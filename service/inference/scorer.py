@@ -1,0 +1,96 @@
+"""Scoring with a duplicate cache in front of the micro-batcher.
+
+Moderation traffic repeats itself (retweets, copy-paste campaigns), so head
+probabilities are cached by the hash of the *normalised* text and the model
+version: a copy with a homoglyph or an extra space is still a hit. Only the
+text's scores are cached; reach and policy are computed per tweet, because
+identical texts from different authors can deserve different priorities.
+A model swap empties the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.inference.batcher import MicroBatcher
+from service.inference.model import HeadScores, TextModel
+from service.text import normalise
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    scores: HeadScores
+    cache_hit: bool
+
+
+class ScoreCache:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, HeadScores] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> HeadScores | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: HeadScores) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Scorer:
+    def __init__(
+        self,
+        model: TextModel,
+        cache_size: int = 100_000,
+        max_batch: int = 64,
+        window_s: float = 0.002,
+        on_batch: Callable[[int, int], None] | None = None,
+        on_cache: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.cache = ScoreCache(cache_size)
+        self.batcher: MicroBatcher[HeadScores] = MicroBatcher(self._run, max_batch, window_s, on_batch)
+        self._on_cache = on_cache or (lambda hits, misses: None)
+
+    def _run(self, texts: list[str]) -> list[HeadScores]:
+        return self.model.score(texts)
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model.version}\0{normalise(text)}".encode()).hexdigest()
+
+    def swap(self, model: TextModel) -> None:
+        """Serve a new model from the next batch on; its scores start uncached."""
+        self.model = model
+        self.cache.clear()
+
+    def score(self, texts: list[str]) -> list[Scored]:
+        keys = [self.key(t) for t in texts]
+        found = {k: s for k in set(keys) if (s := self.cache.get(k)) is not None}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))  # each distinct text once
+        first_text = dict(zip(keys, texts, strict=True))
+        fresh = dict(zip(missing, self.batcher.submit([first_text[k] for k in missing]), strict=True))
+        for k, s in fresh.items():
+            self.cache.put(k, s)
+        hits = sum(1 for k in keys if k in found)
+        self._on_cache(hits, len(keys) - hits)
+        return [Scored(found.get(k) or fresh[k], k in found) for k in keys]

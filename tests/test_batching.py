@@ -1,0 +1,145 @@
+"""Micro-batching and the duplicate cache, with the real shipped model.
+Behaviour, not timings: coalescing, identical results, cache hits, reload."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.inference import TextModel
+from service.inference.batcher import MicroBatcher
+from service.inference.card import resolve_current
+from service.inference.scorer import Scored, Scorer
+from service.settings import load_settings
+from service.store.keys import Role, create_key
+from tests.conftest import REPO
+
+TEXTS = [
+    "Thousands of doctors say hydroxychloroquine cures coronavirus",
+    "The vaccine changes your DNA, share before they delete this",
+    "Lovely walk by the river this morning",
+    "CDC Briefing Room: Dr. Nancy Messonnier gives an update on COVID-19",
+    "5G towers spread the virus, burn them down",
+    "Our shop is open again, 20% off everything this week only!!!",
+    "Wash your hands and keep your distance",
+    "I can't believe the referee gave that penalty",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> TextModel:
+    return TextModel(resolve_current(REPO / "models"))
+
+
+def _concurrently(fn: object, args: list[list[str]]) -> list[object]:
+    out: list[object] = [None] * len(args)
+    start = threading.Barrier(len(args))
+
+    def work(i: int) -> None:
+        start.wait()
+        out[i] = fn(args[i])  # type: ignore[operator]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(args))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return out
+
+
+def test_concurrent_requests_are_coalesced_and_results_are_identical(model: TextModel) -> None:
+    batches: list[tuple[int, int]] = []
+    scorer = Scorer(
+        model, cache_size=0, max_batch=64, window_s=0.005, on_batch=lambda t, r: batches.append((t, r))
+    )
+    requests = [[t] for t in TEXTS * 4]
+    results = _concurrently(scorer.score, requests)
+    assert sum(r for _, r in batches) == len(requests)
+    assert len(batches) < len(requests) and max(r for _, r in batches) > 1, batches
+    for req, got in zip(requests, results, strict=True):
+        [alone] = model.score(req)
+        assert isinstance(got, list) and len(got) == 1
+        scored: Scored = got[0]
+        for head, probs in alone.probs.items():
+            a, b = np.array(list(probs.values())), np.array(list(scored.scores.probs[head].values()))
+            np.testing.assert_allclose(b, a, rtol=0, atol=1e-5)
+
+
+def test_an_idle_request_runs_alone_and_at_once(model: TextModel) -> None:
+    batches: list[tuple[int, int]] = []
+    scorer = Scorer(model, cache_size=0, on_batch=lambda t, r: batches.append((t, r)))
+    scorer.score(TEXTS[:3])
+    assert batches == [(3, 1)]
+
+
+def test_one_failing_request_does_not_fail_its_neighbours() -> None:
+    def run(texts: list[str]) -> list[str]:
+        if "boom" in texts:
+            raise ValueError("bad input")
+        return [t.upper() for t in texts]
+
+    batcher: MicroBatcher[str] = MicroBatcher(run, window_s=0.01)
+
+    def call(texts: list[str]) -> object:
+        try:
+            return batcher.submit(texts)
+        except ValueError as exc:
+            return exc
+
+    results = _concurrently(call, [["a"], ["boom"], ["b", "c"], ["d"]])
+    assert results[0] == ["A"] and results[2] == ["B", "C"] and results[3] == ["D"]
+    assert isinstance(results[1], ValueError)
+
+
+def test_cache_hits_return_the_same_probabilities_and_reload_empties_it(model: TextModel) -> None:
+    hits: list[tuple[int, int]] = []
+    scorer = Scorer(model, cache_size=100, on_cache=lambda h, m: hits.append((h, m)))
+    [first] = scorer.score([TEXTS[0]])
+    [again, variant] = scorer.score([TEXTS[0], TEXTS[0].replace("o", "о", 1) + "  "])  # Cyrillic o, spaces
+    assert not first.cache_hit and again.cache_hit and variant.cache_hit
+    assert again.scores.probs == first.scores.probs == variant.scores.probs
+    assert hits == [(0, 1), (2, 0)]
+    assert len(scorer.cache) == 1
+    scorer.swap(TextModel(resolve_current(REPO / "models")))
+    assert len(scorer.cache) == 0
+    [after] = scorer.score([TEXTS[0]])
+    assert not after.cache_hit
+
+
+def test_duplicates_within_one_request_are_scored_once(model: TextModel) -> None:
+    batches: list[tuple[int, int]] = []
+    scorer = Scorer(model, on_batch=lambda t, r: batches.append((t, r)))
+    out = scorer.score([TEXTS[1]] * 5 + [TEXTS[2]])
+    assert batches == [(2, 1)] and len(out) == 6 and out[0].scores.probs == out[4].scores.probs
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = load_settings(state_dir=tmp_path_factory.mktemp("state"), batch_window_ms=5)
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "batching")[0]  # type: ignore[attr-defined]
+        yield c
+
+
+def test_the_api_reports_cache_hits_and_the_batch_histogram(client: TestClient) -> None:
+    def post(texts: list[str]) -> object:
+        return client.post("/v1/assess?spans=false", json={"id": "x", "text": texts[0]}).json()
+
+    first = _concurrently(post, [[t] for t in TEXTS])
+    assert not any(a["cache_hit"] for a in first)  # type: ignore[index]
+    again = client.post("/v1/assess?spans=false", json={"id": "y", "text": TEXTS[0]}).json()
+    assert again["cache_hit"] and again["scores"] == first[0]["scores"]  # type: ignore[index]
+    metrics = client.get("/metrics").text
+    assert 'harmlabel_score_cache_total{result="hit"} 1.0' in metrics
+    count = next(
+        line for line in metrics.splitlines() if line.startswith("harmlabel_microbatch_requests_count")
+    )
+    total = next(
+        line for line in metrics.splitlines() if line.startswith("harmlabel_microbatch_requests_sum")
+    )
+    assert float(total.split()[-1]) == len(TEXTS) and float(count.split()[-1]) < len(TEXTS), (count, total)
