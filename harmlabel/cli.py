@@ -244,6 +244,21 @@ def keys_revoke(key_id: int) -> None:
     typer.echo(f"key {key_id} revoked")
 
 
+@bench_app.command("throughput")
+def bench_throughput(
+    out: Annotated[Path, typer.Option(help="Markdown tables.")] = Path("docs/benchmarks.md"),
+    weights: Annotated[Path, typer.Option(help="Run folder with the fine-tuned torch weights.")] = Path(
+        "runs/full"
+    ),
+    seconds: Annotated[float, typer.Option(help="Seconds per measured workload.")] = 12.0,
+    data_dir: DataDir = None,
+) -> None:
+    """harmlabel against the naive torch pipeline on the same weights, in one run (< 10 min)."""
+    from bench.throughput import run
+
+    run(out, weights, _corpus_dir(_settings(), data_dir), seconds)
+
+
 @bench_app.command("media")
 def bench_media(
     out: Annotated[Path, typer.Option(help="Markdown tables.")] = Path("docs/media-benchmark.md"),

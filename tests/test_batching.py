@@ -143,3 +143,22 @@ def test_the_api_reports_cache_hits_and_the_batch_histogram(client: TestClient) 
         line for line in metrics.splitlines() if line.startswith("harmlabel_microbatch_requests_sum")
     )
     assert float(total.split()[-1]) == len(TEXTS) and float(count.split()[-1]) < len(TEXTS), (count, total)
+
+
+def test_folding_compressed_weights_changes_no_output(model: TextModel) -> None:
+    import onnx
+    import onnxruntime as ort
+
+    from service.inference.fold import folded_model
+
+    path = model.folder / "model.onnx"
+    folded = onnx.load_from_string(folded_model(path))
+    assert not [n for n in folded.graph.node if n.op_type == "DequantizeLinear"]
+    raw = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    windows = [w for t in TEXTS for w in model.windows(t)]
+    width = max(len(w) for w in windows)
+    ids = np.array([w + [0] * (width - len(w)) for w in windows], dtype=np.int64)
+    mask = (np.arange(width)[None, :] < np.array([len(w) for w in windows])[:, None]).astype(np.int64)
+    expected = raw.run(model.runner.output_names, {"input_ids": ids, "attention_mask": mask})
+    for want, got in zip(expected, model.runner.predict(ids, mask), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)

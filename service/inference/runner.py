@@ -8,12 +8,15 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from service.inference.fold import folded_model
+
 
 class OnnxRunner:
     """Runs padded token batches through the graph; returns logits per head.
 
     Threads: intra-op = the cores given (default: all), inter-op 1, so one
-    request uses the machine without oversubscribing it.
+    request uses the machine without oversubscribing it. Compressed weights
+    are expanded once at load (see `fold`).
     """
 
     def __init__(self, model_path: Path, head_names: list[str], threads: int | None = None) -> None:
@@ -22,7 +25,9 @@ class OnnxRunner:
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            folded_model(model_path), options, providers=["CPUExecutionProvider"]
+        )
         outputs = [o.name for o in self.session.get_outputs()]
         self.output_names = [f"logits_{h}" for h in head_names]
         missing = [o for o in self.output_names if o not in outputs]

@@ -1,0 +1,75 @@
+"""Closed-loop load over loopback: C workers, each sending its next request
+as soon as the last one answered, for a fixed time."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    tweets: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def tweets_per_s(self) -> float:
+        return self.tweets / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+
+async def _run(
+    url: str,
+    bodies: list[dict[str, Any]],
+    tweets_per_body: int,
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str],
+) -> Result:
+    feed = itertools.cycle(bodies)
+    latencies: list[float] = []
+    counts = {"requests": 0, "errors": 0}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                body = next(feed)
+                started = time.perf_counter()
+                try:
+                    r = await client.post(url, json=body)
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append((time.perf_counter() - started) * 1000)
+                counts["requests"] += 1
+                counts["errors"] += not ok
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    ok_requests = counts["requests"] - counts["errors"]
+    return Result(counts["requests"], ok_requests * tweets_per_body, counts["errors"], elapsed, latencies)
+
+
+def drive(
+    url: str,
+    bodies: list[dict[str, Any]],
+    tweets_per_body: int,
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    return asyncio.run(_run(url, bodies, tweets_per_body, concurrency, seconds, headers or {}))

@@ -1,0 +1,150 @@
+"""Start each server in turn, drive the same workloads, write the tables.
+
+Servers run one at a time (both in this one run), so an idle server's
+threads never steal cycles from the one being measured.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.throughput.load import Result, drive
+from bench.throughput.report import write_report
+from bench.throughput.roofline import flops_per_tweet, peaks
+
+SINGLE = (1, 16, 64)
+RANK_SIZE, RANK_CONCURRENCY = 64, 4
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _server(cmd: list[str], port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
+                    ) from None
+                time.sleep(0.5)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def workload(corpus_dir: Path, seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Validation tweets in English, with about 20% exact duplicates."""
+    from training.corpus import build_corpus
+
+    texts = [ex.raw_text for ex in build_corpus(corpus_dir).split("validation") if ex.lang == "en"]
+    rng = random.Random(seed)
+    unique = rng.sample(texts, 1600)
+    stream = unique + [rng.choice(unique) for _ in range(400)]
+    rng.shuffle(stream)
+    return [{"id": str(i), "text": t} for i, t in enumerate(stream)], texts
+
+
+def _measure(base: str, key: str, tweets: list[dict[str, Any]], seconds: float) -> dict[str, Result]:
+    headers = {"X-API-Key": key} if key else {}
+    single = [dict(t) for t in tweets]
+    ranks = [{"tweets": tweets[i : i + RANK_SIZE], "spans": False} for i in range(0, len(tweets), RANK_SIZE)]
+    out: dict[str, Result] = {}
+    drive(f"{base}/v1/assess?spans=false", single, 1, 4, 2.0, headers)  # warm-up
+    for c in SINGLE:
+        out[f"single_c{c}"] = drive(f"{base}/v1/assess?spans=false", single, 1, c, seconds, headers)
+    out[f"rank{RANK_SIZE}_c{RANK_CONCURRENCY}"] = drive(
+        f"{base}/v1/rank", ranks, RANK_SIZE, RANK_CONCURRENCY, seconds, headers
+    )
+    return out
+
+
+def run(
+    out_md: Path, weights: Path, corpus_dir: Path, seconds: float = 12.0, seed: int = 0, config: str = "full"
+) -> None:
+    """`config` names the training config of `weights`; anything but the
+    shipped model's own config ("full") only checks the harness."""
+    if not (weights / "model.pt").exists():
+        raise SystemExit(
+            f"{weights}/model.pt is missing: the baseline must run the same fine-tuned weights. "
+            "Reproduce them with `harmlabel train --config full` (about an hour on 2 cores)."
+        )
+    started = time.perf_counter()
+    tweets, _ = workload(corpus_dir, seed)
+    from service.inference import TextModel
+    from service.inference.card import resolve_current
+
+    model = TextModel(resolve_current(Path("models")))
+    lengths = [len(w) for t in tweets for w in model.windows(t["text"])]
+    mean_tokens = sum(lengths) / len(lengths)
+    near_40 = [t for t in tweets if 36 <= len(model.windows(t["text"])[0]) <= 44][:200]
+    results: dict[str, dict[str, Result]] = {}
+    rss: dict[str, float] = {}
+
+    with tempfile.TemporaryDirectory() as state:
+        from service.settings import load_settings
+        from service.store.db import Database, migrate
+        from service.store.keys import Role, create_key
+
+        db = Database(load_settings(state_dir=Path(state)).resolved_database_url)
+        migrate(db.engine)
+        key = create_key(db, Role.queue, "bench")[0]
+        db.close()
+        port = _port()
+        env = {"HARMLABEL_PORT": str(port), "HARMLABEL_STATE_DIR": state, "HARMLABEL_LOG_LEVEL": "warning"}
+        with _server([sys.executable, "-m", "harmlabel", "serve"], port, env) as proc:
+            base = f"http://127.0.0.1:{port}"
+            results["harmlabel"] = _measure(base, key, tweets, seconds)
+            results["harmlabel"]["p99_40_tokens"] = drive(
+                f"{base}/v1/assess?spans=false", near_40, 1, 1, seconds, {"X-API-Key": key}
+            )
+            rss["harmlabel"] = _peak_rss_mb(proc.pid)
+
+    port = _port()
+    cmd = [sys.executable, "-m", "bench.throughput.baseline", "--port", str(port), "--weights", str(weights)]
+    cmd += ["--config", config]
+    with _server(cmd, port, {}) as proc:
+        base = f"http://127.0.0.1:{port}"
+        results["baseline"] = _measure(base, "", tweets, seconds)
+        results["baseline"]["p99_40_tokens"] = drive(f"{base}/v1/assess", near_40, 1, 1, seconds)
+        rss["baseline"] = _peak_rss_mb(proc.pid)
+
+    machine_peaks = peaks()
+    write_report(
+        out_md,
+        results,
+        rss,
+        machine_peaks,
+        mean_tokens=mean_tokens,
+        flops=flops_per_tweet(mean_tokens),
+        wall_s=time.perf_counter() - started,
+    )
