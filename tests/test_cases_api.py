@@ -183,3 +183,17 @@ def test_role_endpoint_matrix(
 def test_health_readiness_and_metrics_need_no_key(client: TestClient) -> None:
     for path in ("/healthz", "/readyz", "/metrics"):
         assert client.get(path).status_code == 200
+
+
+def test_a_revoked_key_stops_working_within_the_cache_ttl(client: TestClient) -> None:
+    import time
+
+    from service.store.keys import revoke_key
+
+    db = client.app.state.db  # type: ignore[attr-defined]
+    cache = client.app.state.key_cache  # type: ignore[attr-defined]
+    raw, who = create_key(db, Role.queue, "short-lived")
+    assert client.get("/v1/cases", headers={"X-API-Key": raw}).status_code == 200
+    revoke_key(db, who.key_id)
+    time.sleep(cache.ttl_s + 0.1)
+    assert client.get("/v1/cases", headers={"X-API-Key": raw}).status_code == 401

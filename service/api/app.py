@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from service import __version__
 from service.api import assess, cases, catalog, health, legal, media_banks, metrics, transparency, trends
+from service.api.auth import KeyCache
 from service.api.limits import BodySizeLimit
 from service.inference import TextModel
 from service.inference.card import resolve_current
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.key_cache = KeyCache()
     app.state.banks = banks
     orders = OrderSource(frozenset(settings.legal_exempt_account_types))
     orders.index = OrderIndex(all_orders(db))

@@ -6,6 +6,8 @@ missing or unknown key is 401, a known key with the wrong role 403.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -23,11 +25,44 @@ def _database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(_database)]
 
 
+class KeyCache:
+    """Recently verified keys, so a busy client does not cost a database
+    round trip per request. A revoked key keeps working for at most `ttl_s`
+    on the API (the console re-checks on every page)."""
+
+    def __init__(self, ttl_s: float = 5.0, size: int = 10_000) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._seen: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Database, raw: str) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._seen.get(raw)
+        if hit and now - hit[0] < self.ttl_s:
+            return hit[1]
+        who = authenticate(db, raw)
+        with self._lock:
+            if who is None:
+                self._seen.pop(raw, None)
+            else:
+                if len(self._seen) >= self.size:
+                    self._seen.clear()
+                self._seen[raw] = (now, who)
+        return who
+
+
+def _keys(request: Request) -> KeyCache:
+    cache: KeyCache = request.app.state.key_cache
+    return cache
+
+
 def require(*roles: Role) -> Callable[..., Principal]:
     allowed = {*roles, Role.admin}
 
     def dependency(
         db: DatabaseDep,
+        keys: Annotated[KeyCache, Depends(_keys)],
         x_api_key: Annotated[str | None, Header()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Principal:
@@ -38,7 +73,7 @@ def require(*roles: Role) -> Callable[..., Principal]:
             raise HTTPException(
                 401, "an API key is required (X-API-Key header)", {"WWW-Authenticate": "Bearer"}
             )
-        who = authenticate(db, raw)
+        who = keys.get(db, raw)
         if who is None:
             raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
         if who.role not in allowed:
