@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +13,7 @@ from service.schemas.assessment import Assessment
 from service.settings import Settings
 from service.store.keys import Role, create_key
 from tests.conftest import make_key
+from tests.server import call, running
 from training.corpus import Example, build_corpus
 
 # Real tweets from the validation split, found by their opening words.
@@ -173,29 +168,9 @@ def test_model_policies_readiness_and_metrics(client: TestClient) -> None:
 
 def test_a_real_uvicorn_process_serves_assess(free_port: int, settings: Settings) -> None:
     key = make_key(settings, Role.queue)
-    env = {**os.environ, "HARMLABEL_PORT": str(free_port), "HARMLABEL_STATE_DIR": str(settings.state_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "harmlabel", "serve"], env=env, stderr=subprocess.PIPE)
-    try:
-        url = f"http://127.0.0.1:{free_port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline
-                time.sleep(0.3)
-        req = urllib.request.Request(
-            f"{url}/v1/assess",
-            data=json.dumps(
-                {"id": "u", "text": "Masks do not work and the vaccine changes your DNA"}
-            ).encode(),
-            headers={"content-type": "application/json", "X-API-Key": key},
+    with running(settings.state_dir, free_port) as url:
+        status, body = call(
+            f"{url}/v1/assess", key, {"id": "u", "text": "Masks do not work and the vaccine changes your DNA"}
         )
-        with urllib.request.urlopen(req, timeout=30) as r:
-            body = json.load(r)
-        Assessment.model_validate(body)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert status == 200, body
+    Assessment.model_validate(body)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.throughput.load import Result, drive
+from bench.throughput.parity import max_probability_gap
 from bench.throughput.report import write_report
 from bench.throughput.roofline import flops_per_tweet, peaks
 
@@ -139,6 +140,7 @@ def run(
         rss["baseline"] = _peak_rss_mb(proc.pid)
 
     machine_peaks = peaks()
+    gap = max_probability_gap(weights, config, [t["text"] for t in tweets[:64]])
     write_report(
         out_md,
         results,
@@ -147,4 +149,6 @@ def run(
         mean_tokens=mean_tokens,
         flops=flops_per_tweet(mean_tokens),
         wall_s=time.perf_counter() - started,
+        weights_gap=gap,
+        config=config,
     )
