@@ -21,6 +21,7 @@ from typing import Any
 
 from bench.throughput.load import Result, drive
 from bench.throughput.parity import max_probability_gap
+from bench.throughput.profile import profile_assess
 from bench.throughput.report import write_report
 from bench.throughput.roofline import flops_per_tweet, peaks
 
@@ -141,6 +142,8 @@ def run(
 
     machine_peaks = peaks()
     gap = max_probability_gap(weights, config, [t["text"] for t in tweets[:64]])
+    texts = [t["text"] for t in tweets[:512]]
+    profile = {"batch 1": profile_assess(texts[:128], 1), "batch 64": profile_assess(texts, 64)}
     write_report(
         out_md,
         results,
@@ -150,5 +153,6 @@ def run(
         flops=flops_per_tweet(mean_tokens),
         wall_s=time.perf_counter() - started,
         weights_gap=gap,
+        profile=profile,
         config=config,
     )

@@ -40,6 +40,7 @@ def write_report(
     wall_s: float,
     weights_gap: float,
     config: str,
+    profile: dict[str, dict[str, float]],
 ) -> None:
     h, b = results["harmlabel"], results["baseline"]
     lines = [
@@ -108,6 +109,17 @@ def write_report(
         "The shipped model keeps int8 weights but multiplies in fp32 (weight-only quantisation: dynamic "
         "int8 activations failed the export parity gate), so the fp32 roofline is the one it can reach; "
         "the int8 target (≥ 50% of the int8 peak) needs an int8-activation model that passes parity.",
+        "",
+    ]
+    parts = list(next(iter(profile.values())))
+    lines += [
+        "## Where the time goes",
+        "",
+        "cProfile of the Assessor in-process (no HTTP), milliseconds per tweet:",
+        "",
+        "| part | " + " | ".join(profile) + " |",
+        "|---|" + "---|" * len(profile),
+        *(f"| {p} | " + " | ".join(f"{profile[b][p] * 1000:.2f}" for b in profile) + " |" for p in parts),
         "",
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
