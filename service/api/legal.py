@@ -54,7 +54,7 @@ def _out(
 
 
 def _order(db: Database, order_id: int) -> OrderInfo:
-    found = next((o for o in store.all_orders(db) if o.id == order_id), None)
+    found = store.get_order(db, order_id)
     if found is None:
         raise HTTPException(404, f"no legal order {order_id}")
     return found

@@ -56,8 +56,7 @@ class CoordinationConfig:
 def _minhash(text: str) -> MinHash:
     folded = normalise(text).lower()
     m = MinHash(num_perm=NUM_PERM, seed=7)
-    for i in range(max(1, len(folded) - 4)):
-        m.update(folded[i : i + 5].encode())
+    m.update_batch([folded[i : i + 5].encode() for i in range(max(1, len(folded) - 4))])  # one numpy pass
     return m
 
 
@@ -99,6 +98,8 @@ def _densest(posts: list[Post], window: timedelta) -> tuple[int, datetime, datet
 
 def find_campaigns(posts: list[Post], config: CoordinationConfig | None = None) -> list[Campaign]:
     config = config or CoordinationConfig()
+    if len({p.account for p in posts}) < config.min_accounts:
+        return []  # too few accounts for any campaign: skip the hashing (most /v1/rank batches)
     campaigns = []
     for group in _groups(posts, config.similarity):
         members = [posts[i] for i in group]

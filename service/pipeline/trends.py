@@ -60,7 +60,7 @@ def screen(assessor: Assessor, candidate: TrendCandidate, config: CoordinationCo
         for order in assessor.orders.index.hashtag_orders(candidate.term):
             countries[order.country] = Action.exclude_from_trends.value
             reasons.append(f"named in legal order {order.id}: excluded from Trends in {order.country} only")
-    top = sorted(assessed, key=lambda a: -a.priority)[:3]
+    top = assessed[:3]  # rank() already orders by priority
     return TrendDecision(
         term=candidate.term,
         decision=decision,

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.auth import DatabaseDep
 from service.api.deps import AssessorDep
-from service.pipeline.review import DecisionError, to_fields
+from service.pipeline.review import DecisionError, acting, to_fields
 from service.policy.schema import Action
 from service.review.session import CONSOLE_ROLES, csrf_ok, csrf_token, current_reviewer
 from service.review.views import card
@@ -143,8 +143,7 @@ def override(
         return _back(request, f"Not saved: {exc}")
     verdicts = [
         {"policy": r["policy"], "cell": r["cell"], "action": r["action"], "verdict": "override"}
-        for r in case.assessment.get("recommendations", [])
-        if r["action"] != "no_action"
+        for r in acting(case.assessment)
     ]
     body = DecisionIn.model_validate(
         {

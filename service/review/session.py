@@ -10,12 +10,10 @@ import secrets
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import select
 
 from service.settings import Settings
 from service.store.db import Database
-from service.store.keys import Principal, Role
-from service.store.models import ApiKey
+from service.store.keys import Principal, Role, principal
 
 CONSOLE_ROLES = frozenset({Role.reviewer, Role.admin})
 
@@ -36,11 +34,8 @@ def current_reviewer(request: Request, db: Database) -> Principal | None:
     key_id = request.session.get("key_id")
     if not isinstance(key_id, int):
         return None
-    with db.session() as s:
-        row = s.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)))
-        if row is None or Role(row.role) not in CONSOLE_ROLES:
-            return None
-        return Principal(row.id, row.name, Role(row.role))
+    who = principal(db, key_id)
+    return who if who is not None and who.role in CONSOLE_ROLES else None
 
 
 def csrf_token(request: Request) -> str:

@@ -55,6 +55,13 @@ def authenticate(db: Database, raw: str) -> Principal | None:
         return None if row is None else Principal(row.id, row.name, Role(row.role))
 
 
+def principal(db: Database, key_id: int) -> Principal | None:
+    """The live key with this id, or None once it is revoked."""
+    with db.session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)))
+        return None if row is None else Principal(row.id, row.name, Role(row.role))
+
+
 def revoke_key(db: Database, key_id: int) -> bool:
     with db.session() as s:
         row = s.get(ApiKey, key_id)

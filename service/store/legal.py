@@ -49,6 +49,17 @@ def create_order(db: Database, f: OrderFields, by: str) -> OrderInfo:
         return _info(row, [(k, normalise_target(k, v)) for k, v in f.targets])
 
 
+def get_order(db: Database, order_id: int) -> OrderInfo | None:
+    with db.session() as s:
+        row = s.get(LegalOrder, order_id)
+        if row is None:
+            return None
+        targets = s.scalars(
+            select(LegalTarget).where(LegalTarget.order_id == order_id).order_by(LegalTarget.id)
+        )
+        return _info(row, [(TargetKind(t.kind), t.value) for t in targets])
+
+
 def all_orders(db: Database) -> list[OrderInfo]:
     with db.session() as s:
         orders = list(s.scalars(select(LegalOrder).order_by(LegalOrder.id)))
