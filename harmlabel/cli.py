@@ -247,16 +247,27 @@ def keys_revoke(key_id: int) -> None:
 @bench_app.command("throughput")
 def bench_throughput(
     out: Annotated[Path, typer.Option(help="Markdown tables.")] = Path("docs/benchmarks.md"),
-    weights: Annotated[Path, typer.Option(help="Run folder with the fine-tuned torch weights.")] = Path(
-        "runs/full"
-    ),
     seconds: Annotated[float, typer.Option(help="Seconds per measured workload.")] = 12.0,
     data_dir: DataDir = None,
 ) -> None:
     """harmlabel against the naive torch pipeline on the same weights, in one run (< 10 min)."""
     from bench.throughput import run
 
-    run(out, weights, _corpus_dir(_settings(), data_dir), seconds)
+    settings = _settings()
+    run(out, settings.models_dir, _corpus_dir(settings, data_dir), seconds)
+
+
+@bench_app.command("retrain")
+def bench_retrain(
+    out: Annotated[Path, typer.Option(help="Markdown report.")] = Path("docs/retraining.md"),
+    cases: Annotated[int, typer.Option(help="Validation tweets decided by the simulated reviewer.")] = 600,
+    data_dir: DataDir = None,
+) -> None:
+    """One real retraining round of the served model with simulated reviewers (~15 min on 2 cores)."""
+    from bench.retrain import run
+
+    settings = _settings()
+    run(out, settings.models_dir, _corpus_dir(settings, data_dir), cases)
 
 
 @bench_app.command("media")
@@ -295,3 +306,12 @@ def report(
         f"wrote {out} and {len(pngs)} charts: {data['cases']} cases, "
         f"{data['legal_orders']['received']} legal orders"
     )
+
+
+# The model lifecycle lives in its own module, which reuses the helpers above.
+from harmlabel import registry_cli  # noqa: E402
+
+app.command("retrain")(registry_cli.retrain)
+app.command("promote")(registry_cli.promote)
+app.command("rollback")(registry_cli.rollback)
+app.add_typer(registry_cli.models_app, name="models")

@@ -126,6 +126,21 @@ class Settings(BaseSettings):
     coordination_window_minutes: Annotated[
         int, Field(ge=1, description="The window those accounts must post within.")
     ] = 30
+    model_watch_seconds: Annotated[
+        float,
+        Field(ge=0, description="How often models/CURRENT is checked for a new version to load; 0 = never."),
+    ] = 2.0
+    retrain_after_decisions: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="Start `harmlabel retrain` in the background after this many decisions since the "
+            "current model; 0 = never (run it from the CLI or cron).",
+        ),
+    ] = 0
+    retrain_check_seconds: Annotated[
+        float, Field(gt=0, description="How often the decision count is checked against that threshold.")
+    ] = 300.0
     corpus_dir: Annotated[
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),

@@ -1,9 +1,12 @@
-"""Shared fixtures: real settings, the real corpus folder, a free port."""
+"""Shared fixtures: real settings, the real corpus folder, a free port, a
+tiny model trained and exported for real."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +84,30 @@ def make_key(settings: Settings, role: Role = Role.admin, name: str = "tests") -
         return create_key(db, role, name)[0]
     finally:
         db.close()
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> str:
+    """`python -m harmlabel ARGS` as a user runs it; its stdout."""
+    out = subprocess.run(
+        [sys.executable, "-m", "harmlabel", *args],
+        capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+@pytest.fixture(scope="session")
+def tiny_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`harmlabel train --config tiny`, once per test session."""
+    run = tmp_path_factory.mktemp("run")
+    cli("train", "--config", "tiny", "--out", str(run), "--data-dir", str(corpus_dir))
+    return run
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_run: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`harmlabel export`, into a throwaway models folder; copy it before changing it."""
+    models = tmp_path_factory.mktemp("models")
+    cli("export", "--config", "tiny", "--run", str(tiny_run), "--version", "tiny-test",
+        "--data-dir", str(corpus_dir), env={"HARMLABEL_MODELS_DIR": str(models)})  # fmt: skip
+    return models / "tiny-test"

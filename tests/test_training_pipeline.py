@@ -7,7 +7,6 @@ stand-in for the full recipe; the same code paths train the shipped model.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,31 +20,6 @@ from service.inference.card import ModelFolderError
 from training.config import load_config
 from training.export import MAX_ONNX_BYTES
 from training.train import WEIGHTS, train
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "harmlabel", *args],
-        capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-
-
-@pytest.fixture(scope="module")
-def tiny_run(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`harmlabel train --config tiny`, as a user runs it."""
-    run = tmp_path_factory.mktemp("run")
-    _cli("train", "--config", "tiny", "--out", str(run), "--data-dir", str(corpus_dir))
-    return run
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tiny_run: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`harmlabel export`, into a throwaway models folder."""
-    models = tmp_path_factory.mktemp("models")
-    _cli("export", "--config", "tiny", "--run", str(tiny_run), "--version", "tiny-test",
-         "--data-dir", str(corpus_dir), env={"HARMLABEL_MODELS_DIR": str(models)})  # fmt: skip
-    return models / "tiny-test"
 
 
 def test_training_writes_weights_checkpoint_and_metrics(tiny_run: Path) -> None:

@@ -37,6 +37,8 @@ class TrainConfig(BaseModel):
     class_weight_power: float = 0.5  # weight = (n_max / n_class) ** power
     threads: int | None = None
     checkpoint_every: int = 500  # optimiser steps
+    # Export: the largest macro-F1 drop per head that int8 parity tolerates.
+    parity_max_f1_drop: float = 0.005
     version: str = Field("", description="Model version written by export; defaults to name + date.")
 
 

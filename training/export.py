@@ -30,7 +30,7 @@ from service.inference.model import softmax
 from service.inference.runner import OnnxRunner
 from training.calibrate import best_threshold, fit_temperature
 from training.config import TrainConfig
-from training.corpus import build_corpus, load_manifest
+from training.corpus import Example, build_corpus, load_manifest
 from training.corpus.heads import HEADS
 from training.data import IGNORE, Encoded, encode, iterate, load_tokenizer, subsample
 from training.infer import torch_logits
@@ -42,7 +42,6 @@ MAX_ONNX_BYTES = 30 * 1024 * 1024
 
 
 PARITY_MIN_AGREEMENT = 0.99
-PARITY_MAX_F1_DROP = 0.005
 
 
 class ParityError(RuntimeError):
@@ -57,10 +56,23 @@ def load_trained(run_dir: Path, config: TrainConfig) -> MultiHeadClassifier:
 
 def export(config: TrainConfig, run_dir: Path, corpus_dir: Path, models_dir: Path, version: str = "") -> Path:
     version = version or config.version or f"{config.name}-{dt.date.today():%Y%m%d}"
-    model = load_trained(run_dir, config)
-    tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
     corpus = build_corpus(corpus_dir)
     val = subsample(english(corpus.split("validation")), config.max_eval_examples, config.seed)
+    return export_model(load_trained(run_dir, config), config, val, models_dir, version)
+
+
+def export_model(
+    model: MultiHeadClassifier,
+    config: TrainConfig,
+    val: list[Example],
+    models_dir: Path,
+    version: str,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Calibrate on `val`, quantize, check parity and write `models_dir/version`;
+    `extra` goes into the card as is (retraining records its lineage there)."""
+    model.eval()
+    tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
     enc = encode(tok, val)
     fp32_logits = torch_logits(model, enc)
     heads = calibrate_heads(fp32_logits, enc)
@@ -76,7 +88,7 @@ def export(config: TrainConfig, run_dir: Path, corpus_dir: Path, models_dir: Pat
                 optimize(model, fp32_path, opt_path, recipe.fuse_embeddings)
             int8_path = tmp / f"{recipe.name}.onnx"
             quantize(opt_path, int8_path, recipe)
-            report = parity_check(int8_path, fp32_logits, enc, heads, recipe)
+            report = parity_check(int8_path, fp32_logits, enc, heads, recipe, config.parity_max_f1_drop)
             parity.append(report)
             print(json.dumps(report))
             if report["passed"]:
@@ -96,7 +108,8 @@ def export(config: TrainConfig, run_dir: Path, corpus_dir: Path, models_dir: Pat
         shutil.copy(chosen, staging / "model.onnx")
         shutil.copy(base_model_dir() / "tokenizer.json", staging / "tokenizer.json")
         card = build_card(version, config, heads, staging, parity, len(val))
-        (staging / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        payload = card.model_dump(mode="json") | (extra or {})
+        (staging / CARD_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return folder
@@ -156,7 +169,12 @@ def export_onnx(model: MultiHeadClassifier, path: Path) -> None:
 
 
 def parity_check(
-    int8_path: Path, fp32_logits: list[np.ndarray], enc: Encoded, heads: list[HeadSpec], recipe: Recipe
+    int8_path: Path,
+    fp32_logits: list[np.ndarray],
+    enc: Encoded,
+    heads: list[HeadSpec],
+    recipe: Recipe,
+    max_f1_drop: float = 0.005,
 ) -> dict[str, Any]:
     """Same token ids through both models; compare calibrated outputs."""
     runner = OnnxRunner(int8_path, [h.name for h in heads])
@@ -177,7 +195,7 @@ def parity_check(
             y = enc.labels[known, j]
             f1_32 = float(f1_score(y, p32[known].argmax(1), average="macro"))
             f1_8 = float(f1_score(y, p8[known].argmax(1), average="macro"))
-        ok = agreement >= PARITY_MIN_AGREEMENT and not (f1_32 - f1_8 > PARITY_MAX_F1_DROP)
+        ok = agreement >= PARITY_MIN_AGREEMENT and not (f1_32 - f1_8 > max_f1_drop)
         passed &= ok
         per_head[spec.name] = {
             "argmax_agreement": round(agreement, 4),

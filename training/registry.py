@@ -1,16 +1,101 @@
-"""The model registry on disk: `models/<version>/` folders and `models/CURRENT`."""
+"""The model registry: `models/<version>/` folders, the `models/CURRENT`
+pointer, and the audit trail of who served what when (the store's
+`model_events`). The service watches CURRENT and reloads on its own.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from service.inference.card import CARD_FILE, ModelFolderError
+from service.inference.probe import load_checked
+from service.store import model_events
+from service.store.db import Database
 
 
 def set_current(models_dir: Path, version: str) -> None:
     """Point CURRENT at `version` atomically: write a temp file, then rename,
     so a reader never sees a half-written pointer."""
-    if not (models_dir / version / "card.json").is_file():
-        raise FileNotFoundError(f"{models_dir / version} has no card.json")
+    if not (models_dir / version / CARD_FILE).is_file():
+        raise FileNotFoundError(f"{models_dir / version} has no {CARD_FILE}")
     tmp = models_dir / f".CURRENT.{os.getpid()}"
     tmp.write_text(version + "\n", encoding="utf-8")
     tmp.replace(models_dir / "CURRENT")
+
+
+def current_version(models_dir: Path) -> str | None:
+    pointer = models_dir / "CURRENT"
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    created_at: str
+    parent: str | None
+    gate: str  # passed | refused | - (not retrained)
+    f1: dict[str, float]  # validation macro F1 per head
+    current: bool
+
+
+def _validation_f1(card: dict[str, Any]) -> dict[str, float]:
+    """From the retraining gate if the version was retrained, else from
+    `harmlabel evaluate`'s figures in the card."""
+    gate = card.get("retraining", {}).get("gate")
+    if gate:
+        return {h: m["candidate"] for h, m in gate["validation"].items()}
+    heads = card.get("metrics", {}).get("validation", {}).get("heads", {})
+    return {h: m["f1_macro"] for h, m in heads.items()}
+
+
+def versions(models_dir: Path) -> list[VersionInfo]:
+    """Every folder with a readable card, oldest first."""
+    served = current_version(models_dir)
+    out = []
+    for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        retraining = card.get("retraining", {})
+        gate = retraining.get("gate")
+        out.append(
+            VersionInfo(
+                version=folder.name,
+                created_at=str(card.get("created_at", "")),
+                parent=retraining.get("parent"),
+                gate="-" if gate is None else ("passed" if gate["passed"] else "refused"),
+                f1=_validation_f1(card),
+                current=folder.name == served,
+            )
+        )
+    return sorted(out, key=lambda v: v.created_at)
+
+
+def promote(models_dir: Path, db: Database, version: str, actor: str, reason: str) -> str | None:
+    """Serve `version`: it must load and pass the smoke test here first, so a
+    human cannot point CURRENT at a model the service would refuse. Returns
+    the version it replaced."""
+    load_checked(models_dir / version)
+    previous = current_version(models_dir)
+    set_current(models_dir, version)
+    model_events.record(db, "promote", version, actor, {"reason": reason}, previous=previous)
+    return previous
+
+
+def rollback(models_dir: Path, db: Database, actor: str) -> str:
+    """Serve again the version the current one replaced (by the last
+    promotion to it); repeated rollbacks walk back through the lineage."""
+    served = current_version(models_dir)
+    promotions = [e for e in model_events.history(db, ("promote",)) if e.version == served]
+    if not promotions or not promotions[-1].previous:
+        raise ModelFolderError(f"no recorded promotion to {served}: nothing to roll back to")
+    target = promotions[-1].previous
+    load_checked(models_dir / target)
+    set_current(models_dir, target)
+    model_events.record(db, "rollback", target, actor, {"from": served}, previous=served)
+    return target

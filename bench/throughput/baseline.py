@@ -1,10 +1,10 @@
 """The naive alternative users would compare against: FastAPI around the
-same fine-tuned weights in torch fp32, tokenised by the Hugging Face fast
+same fine-tuned weights in torch fp32 (recovered from the served artifact), tokenised by the Hugging Face fast
 tokenizer, one forward pass per request with the batch as sent, softmax per
 head. It is what `transformers.pipeline("text-classification")` does for one
 head, for all six heads (the pipeline class itself only knows one head).
 
-Run as `python -m bench.throughput.baseline --port P --weights runs/full`.
+Run as `python -m bench.throughput.baseline --port P --model models/<version>`.
 """
 
 from __future__ import annotations
@@ -19,21 +19,26 @@ import uvicorn
 from fastapi import FastAPI
 from transformers import AutoTokenizer
 
-from training.config import load_config
 from training.corpus.heads import HEADS
-from training.export import load_trained
 from training.model import base_model_dir
+from training.recover import load_from_artifact
 
 
-def create_app(weights: Path, threads: int, config: str = "full") -> FastAPI:
+def create_app(model_dir: Path, threads: int) -> FastAPI:
     torch.set_num_threads(threads)
-    model = load_trained(weights, load_config(config)).eval()
+    model, config = load_from_artifact(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir(), local_files_only=True)
     app = FastAPI(title="naive baseline")
 
     @torch.inference_mode()
     def classify(texts: list[str]) -> list[dict[str, dict[str, float]]]:
-        enc = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+        enc = tokenizer(
+            texts,
+            padding=True,
+            truncation=True,
+            max_length=config.max_length,
+            return_tensors="pt",
+        )
         logits = model(enc["input_ids"], enc["attention_mask"])
         probs = [torch.softmax(t, dim=-1) for t in logits]
         return [
@@ -63,11 +68,10 @@ def create_app(weights: Path, threads: int, config: str = "full") -> FastAPI:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--weights", type=Path, required=True)
+    parser.add_argument("--model", type=Path, required=True, help="A models/<version> folder.")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--config", default="full", help="The training config the weights came from.")
     args = parser.parse_args()
-    app = create_app(args.weights, args.threads, args.config)
+    app = create_app(args.model, args.threads)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

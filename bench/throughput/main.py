@@ -96,22 +96,16 @@ def _measure(base: str, key: str, tweets: list[dict[str, Any]], seconds: float) 
     return out
 
 
-def run(
-    out_md: Path, weights: Path, corpus_dir: Path, seconds: float = 12.0, seed: int = 0, config: str = "full"
-) -> None:
-    """`config` names the training config of `weights`; anything but the
-    shipped model's own config ("full") only checks the harness."""
-    if not (weights / "model.pt").exists():
-        raise SystemExit(
-            f"{weights}/model.pt is missing: the baseline must run the same fine-tuned weights. "
-            "Reproduce them with `harmlabel train --config full` (about an hour on 2 cores)."
-        )
+def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0, seed: int = 0) -> None:
+    """Both servers load the model `models_dir/CURRENT` names: harmlabel as
+    ONNX, the baseline as torch weights recovered from that same artifact."""
     started = time.perf_counter()
     tweets, _ = workload(corpus_dir, seed)
     from service.inference import TextModel
     from service.inference.card import resolve_current
 
-    model = TextModel(resolve_current(Path("models")))
+    model_dir = resolve_current(models_dir)
+    model = TextModel(model_dir)
     lengths = [len(w) for t in tweets for w in model.windows(t["text"])]
     mean_tokens = sum(lengths) / len(lengths)
     near_40 = [t for t in tweets if 36 <= len(model.windows(t["text"])[0]) <= 44][:200]
@@ -128,7 +122,12 @@ def run(
         key = create_key(db, Role.queue, "bench")[0]
         db.close()
         port = _port()
-        env = {"HARMLABEL_PORT": str(port), "HARMLABEL_STATE_DIR": state, "HARMLABEL_LOG_LEVEL": "warning"}
+        env = {
+            "HARMLABEL_PORT": str(port),
+            "HARMLABEL_STATE_DIR": state,
+            "HARMLABEL_LOG_LEVEL": "warning",
+            "HARMLABEL_MODELS_DIR": str(models_dir),
+        }
         with _server([sys.executable, "-m", "harmlabel", "serve"], port, env) as proc:
             base = f"http://127.0.0.1:{port}"
             results["harmlabel"] = _measure(base, key, tweets, seconds)
@@ -138,8 +137,7 @@ def run(
             rss["harmlabel"] = _peak_rss_mb(proc.pid)
 
     port = _port()
-    cmd = [sys.executable, "-m", "bench.throughput.baseline", "--port", str(port), "--weights", str(weights)]
-    cmd += ["--config", config]
+    cmd = [sys.executable, "-m", "bench.throughput.baseline", "--port", str(port), "--model", str(model_dir)]
     with _server(cmd, port, {}) as proc:
         base = f"http://127.0.0.1:{port}"
         results["baseline"] = _measure(base, "", tweets, seconds)
@@ -147,7 +145,7 @@ def run(
         rss["baseline"] = _peak_rss_mb(proc.pid)
 
     machine_peaks = peaks()
-    gap = max_probability_gap(weights, config, [t["text"] for t in tweets[:64]])
+    gap = max_probability_gap(model_dir, [t["text"] for t in tweets[:64]])
     texts = [t["text"] for t in tweets[:512]]
     profile = {"batch 1": profile_assess(texts[:128], 1), "batch 64": profile_assess(texts, 64)}
     write_report(
@@ -160,5 +158,5 @@ def run(
         wall_s=time.perf_counter() - started,
         weights_gap=gap,
         profile=profile,
-        config=config,
+        version=model.card.version,
     )

@@ -39,7 +39,7 @@ def write_report(
     flops: float,
     wall_s: float,
     weights_gap: float,
-    config: str,
+    version: str,
     profile: dict[str, dict[str, float]],
 ) -> None:
     h, b = results["harmlabel"], results["baseline"]
@@ -57,9 +57,9 @@ def write_report(
         "in torch fp32 (Hugging Face tokenizer, batch as sent, softmax per head, "
         "`torch.set_num_threads(cores)`). Peak RSS is each server process's VmHWM.",
         "",
-        f"Same weights? The baseline loaded `{config}` training weights; on 64 workload tweets the largest "
-        f"difference between its probabilities and the served int8 ONNX model's (both uncalibrated) is "
-        f"{weights_gap:.4f}.",
+        f"Same weights? Both served model `{version}`: the baseline as torch weights recovered from its "
+        "ONNX artifact (`training/recover.py`). On 64 workload tweets the largest difference between the "
+        f"two servers' probabilities (both uncalibrated) is {weights_gap:.2e}.",
         "",
     ]
     for key, title in (

@@ -6,15 +6,30 @@ policies fails here, at start-up, not on the first request.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from service import __version__
-from service.api import assess, cases, catalog, health, legal, media_banks, metrics, transparency, trends
+from service.api import (
+    admin,
+    assess,
+    cases,
+    catalog,
+    health,
+    legal,
+    media_banks,
+    metrics,
+    transparency,
+    trends,
+)
 from service.api.auth import KeyCache
 from service.api.limits import BodySizeLimit
-from service.inference import TextModel
 from service.inference.card import resolve_current
+from service.inference.probe import load_checked
 from service.inference.scorer import Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
@@ -22,6 +37,8 @@ from service.media.bank_index import BankIndexHolder
 from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
 from service.pipeline.assess import Assessor, OrderSource
+from service.pipeline.reload import ModelReloader
+from service.pipeline.scheduler import RetrainScheduler
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from service.review import console
@@ -32,9 +49,28 @@ from service.store.db import Database, migrate
 from service.store.legal import all_orders
 
 
+@asynccontextmanager
+async def _background(app: FastAPI) -> AsyncIterator[None]:
+    """The model watcher and the retraining scheduler run beside the server
+    on daemon threads, started and stopped with it."""
+    stop = threading.Event()
+    settings: Settings = app.state.settings
+    workers = []
+    if settings.model_watch_seconds > 0:
+        workers.append(threading.Thread(target=app.state.reloader.watch, args=(stop,), daemon=True))
+    if settings.retrain_after_decisions > 0:
+        workers.append(threading.Thread(target=app.state.scheduler.watch, args=(stop,), daemon=True))
+    for worker in workers:
+        worker.start()
+    yield
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=5)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
-    model = TextModel(resolve_current(settings.models_dir), threads=settings.inference_threads)
+    model = load_checked(resolve_current(settings.models_dir), settings.inference_threads)
     policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
     reliability = load_reliability()
     banks = BankIndexHolder()
@@ -47,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="harmlabel",
         version=__version__,
         summary="Harm scores and policy label recommendations for tweets.",
+        lifespan=_background,
     )
     app.state.settings = settings
     app.state.db = db
@@ -65,6 +102,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders, scorer)
     app.state.metrics = metrics_
+    app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
+    app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -75,7 +114,19 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
-    routers = (health, assess, cases, catalog, media_banks, legal, trends, transparency, metrics, console)
+    routers = (
+        health,
+        admin,
+        assess,
+        cases,
+        catalog,
+        media_banks,
+        legal,
+        trends,
+        transparency,
+        metrics,
+        console,
+    )
     for module in routers:
         app.include_router(module.router)
     return app

@@ -19,7 +19,7 @@ from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
 from service.api.deps import AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
-from service.pipeline.review import DecisionError, case_out, decision_out, to_fields
+from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
 from service.schemas.cases import (
     BulkDecisionIn,
     CaseList,
@@ -98,7 +98,7 @@ async def submit_cases(
                 sla_deadline=case.sla_deadline,
             )
         )
-    return SubmitResponse(cases=results, model_version=assessor.model.version)
+    return SubmitResponse(cases=results, model_version=assessed[0].model_version)
 
 
 @router.get("")
@@ -140,12 +140,18 @@ def get_case(case_id: int, db: DatabaseDep, _who: ReaderDep) -> CaseOut:
 
 
 def _decide(
-    db: Any, case_ids: list[int], body: DecisionIn, reviewer: str, key: str | None, response: Response
+    db: Any,
+    cells: dict[str, frozenset[str]],
+    case_ids: list[int],
+    body: DecisionIn,
+    reviewer: str,
+    key: str | None,
+    response: Response,
 ) -> list[DecisionOut]:
     now = datetime.now(UTC)
     scoped = f"{reviewer}:{key}" if key else None  # two reviewers' keys never collide
     try:
-        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment)) for cid in case_ids]
+        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment, cells)) for cid in case_ids]
         bulk = uuid.uuid4().hex if len(case_ids) > 1 else None
         made, replayed = store.decide(db, items, reviewer, now, scoped, bulk)
     except (store.CaseError, DecisionError) as exc:
@@ -161,9 +167,12 @@ def decide_case(
     response: Response,
     db: DatabaseDep,
     who: ReviewerDep,
+    assessor: AssessorDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DecisionOut:
-    [made] = _decide(db, [case_id], body, who.name, idempotency_key, response)
+    [made] = _decide(
+        db, policy_cells(assessor.policies), [case_id], body, who.name, idempotency_key, response
+    )
     return made
 
 
@@ -173,7 +182,10 @@ def bulk_decide(
     response: Response,
     db: DatabaseDep,
     who: ReviewerDep,
+    assessor: AssessorDep,
     idempotency_key: IdempotencyKey = None,
 ) -> list[DecisionOut]:
     ids = list(dict.fromkeys(body.case_ids))
-    return _decide(db, ids, body.decision, who.name, idempotency_key, response)
+    return _decide(
+        db, policy_cells(assessor.policies), ids, body.decision, who.name, idempotency_key, response
+    )

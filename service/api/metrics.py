@@ -45,6 +45,12 @@ class Metrics:
         self.cache = Counter(
             "harmlabel_score_cache_total", "Duplicate-cache lookups", ["result"], registry=self.registry
         )
+        self.reloads = Counter(
+            "harmlabel_model_reloads_total",
+            "Model reloads: loaded, refused (the old model kept serving) or unchanged",
+            ["result"],
+            registry=self.registry,
+        )
         self.recommendations = Counter(
             "harmlabel_recommendations_total",
             "Recommendations by action and policy",
@@ -55,6 +61,9 @@ class Metrics:
     def observe_batch(self, texts: int, requests: int) -> None:
         self.microbatch.observe(texts)
         self.microbatch_requests.observe(requests)
+
+    def reloads_result(self, result: str) -> None:
+        self.reloads.labels(result).inc()
 
     def observe_cache(self, hits: int, misses: int) -> None:
         self.cache.labels("hit").inc(hits)

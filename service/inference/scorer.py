@@ -75,8 +75,9 @@ class Scorer:
     def _run(self, texts: list[str]) -> list[HeadScores]:
         return self.model.score(texts)
 
-    def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model.version}\0{normalise(text)}".encode()).hexdigest()
+    def key(self, text: str, version: str | None = None) -> str:
+        version = version or self.model.version
+        return hashlib.sha256(f"{version}\0{normalise(text)}".encode()).hexdigest()
 
     def swap(self, model: TextModel) -> None:
         """Serve a new model from the next batch on; its scores start uncached."""
@@ -84,13 +85,15 @@ class Scorer:
         self.cache.clear()
 
     def score(self, texts: list[str]) -> list[Scored]:
-        keys = [self.key(t) for t in texts]
+        version = self.model.version  # one version for every key of this call
+        keys = [self.key(t, version) for t in texts]
         found = {k: s for k in set(keys) if (s := self.cache.get(k)) is not None}
         missing = list(dict.fromkeys(k for k in keys if k not in found))  # each distinct text once
         first_text = dict(zip(keys, texts, strict=True))
         fresh = dict(zip(missing, self.batcher.submit([first_text[k] for k in missing]), strict=True))
         for k, s in fresh.items():
-            self.cache.put(k, s)
+            if s.model_version == version:  # a batch that ran after a swap is not cached under the old key
+                self.cache.put(k, s)
         hits = sum(1 for k in keys if k in found)
         self._on_cache(hits, len(keys) - hits)
         return [Scored(found.get(k) or fresh[k], k in found) for k in keys]

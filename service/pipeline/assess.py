@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from service.behaviour.coordination import Campaign
 from service.inference import TextModel
 from service.inference.explain import occlusion_spans
-from service.inference.scorer import Scorer
+from service.inference.scorer import Scored, Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
 from service.policy.engine import Recommendation, evaluate
@@ -42,6 +42,20 @@ class OrderSource:
         self.exempt_types = exempt_types
 
 
+@dataclass(frozen=True)
+class Served:
+    """A model and the policies built on its card's thresholds: they change
+    together on a reload, so a request never mixes one model's scores with
+    another's thresholds."""
+
+    model: TextModel
+    policies: list[Policy]
+
+    @property
+    def policy_versions(self) -> dict[str, str]:
+        return {p.id: p.version for p in self.policies}
+
+
 class Assessor:
     def __init__(
         self,
@@ -52,18 +66,38 @@ class Assessor:
         scorer: Scorer | None = None,
     ) -> None:
         self.scorer = scorer or Scorer(model)
-        self.policies = policies
+        self.served = Served(model, policies)
         self.media = media
         self.orders = orders or OrderSource(frozenset())
-        self.policy_versions = {p.id: p.version for p in policies}
 
     @property
     def model(self) -> TextModel:
-        return self.scorer.model
+        return self.served.model
 
-    def swap_model(self, model: TextModel) -> None:
-        """Serve `model` from the next request on (the duplicate cache empties)."""
-        self.scorer.swap(model)
+    @property
+    def policies(self) -> list[Policy]:
+        return self.served.policies
+
+    @property
+    def policy_versions(self) -> dict[str, str]:
+        return self.served.policy_versions
+
+    def swap(self, served: Served) -> None:
+        """Serve `served` from the next request on; the duplicate cache
+        empties. Requests already running finish on the model they started with."""
+        self.served = served
+        self.scorer.swap(served.model)
+
+    def _score(self, served: Served, texts: list[str]) -> list[Scored]:
+        """Scores from `served.model` only: a micro-batch that ran after a
+        swap scored with the new model, so those texts are scored again."""
+        scored = self.scorer.score(texts)
+        stale = [i for i, s in enumerate(scored) if s.scores.model_version != served.model.version]
+        if stale:
+            fresh = served.model.score([texts[i] for i in stale])
+            for i, f in zip(stale, fresh, strict=True):
+                scored[i] = Scored(f, False)
+        return scored
 
     def assess(
         self,
@@ -78,11 +112,14 @@ class Assessor:
         `service.api.media_input`); without it, attachments are not analysed.
         `campaigns` maps tweet ids to the coordinated campaign they belong to."""
         now = now or datetime.now(UTC)
-        scored = self.scorer.score([t.text for t in tweets])
+        served = self.served
+        scored = self._score(served, [t.text for t in tweets])
         media = media or [[] for _ in tweets]
         ctx = (campaigns or {}, viewer_country.upper() if viewer_country else None)
         return [
-            self._one(t, s.scores.probs, spans, now, m, ctx).model_copy(update={"cache_hit": s.cache_hit})
+            self._one(served, t, s.scores.probs, spans, now, m, ctx).model_copy(
+                update={"cache_hit": s.cache_hit}
+            )
             for t, s, m in zip(tweets, scored, media, strict=True)
         ]
 
@@ -102,6 +139,7 @@ class Assessor:
 
     def _one(
         self,
+        served: Served,
         tweet: Tweet,
         probs: dict[str, dict[str, float]],
         spans: bool,
@@ -123,15 +161,15 @@ class Assessor:
             "media.forensic": verdict.forensic,
             "behaviour.coordination": 1.0 if campaign else 0.0,
         }
-        signals = compute_signals(self.model.card, probs, extra)
+        signals = compute_signals(served.model.card, probs, extra)
         evidence = {
             "media.altered": verdict.basis,
             "media.forensic": verdict.advisory,
             "behaviour.coordination": [campaign.describe()] if campaign else [],
         }
-        recs = [r for d in evaluate(self.policies, signals, evidence) for r in d.recommendations]
+        recs = [r for d in evaluate(served.policies, signals, evidence) for r in d.recommendations]
         if not supported:
-            recs = [self._needs_review(lang)]
+            recs = [_needs_review(lang, served.model.version)]
         hits = self.orders.index.match(tweet, self.orders.exempt_types)
         recs += [h.recommendation for h in hits]
         withheld = sorted({h.order.country for h in hits if not h.exempt})
@@ -142,13 +180,13 @@ class Assessor:
         r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
         p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
 
-        heads = {h.name for h in self.model.card.heads} | {"risk"}
+        heads = {h.name for h in served.model.card.heads} | {"risk"}
         text_drivers = [d for d in (strongest.drivers if strongest else ()) if d.split(".")[0] in heads]
         top_signal = text_drivers[0] if text_drivers else None  # spans explain text heads only
         top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
         found = None
         if spans and top_signal and supported:
-            spans_found = occlusion_spans(self.model, tweet.text, top_signal, signals[top_signal])
+            spans_found = occlusion_spans(served.model, tweet.text, top_signal, signals[top_signal])
             found = [Span(**asdict(s)) for s in spans_found]
         reasons = [
             f"{rec.policy} [{rec.cell}] → {rec.action.value}: " + "; ".join(rec.reasons) for rec in acting
@@ -183,25 +221,26 @@ class Assessor:
                 viewer_country=viewer,
                 withheld_for_viewer=None if viewer is None else viewer in withheld,
             ),
-            model_version=self.model.version,
-            policy_versions=self.policy_versions,
+            model_version=served.model.version,
+            policy_versions=served.policy_versions,
         )
 
-    def _needs_review(self, lang: str) -> Recommendation:
-        """A language the model cannot read never gets a confident no_action."""
-        reason = f"language {lang!r} is not supported by model {self.model.version}; scores are unreliable"
-        return Recommendation(
-            action=Action.needs_human_review,
-            label_text=None,
-            policy="language_support@1",
-            cell=f"unsupported:{lang}",
-            severity=_NEEDS_REVIEW_SEVERITY,
-            confidence=1.0,
-            reasons=(reason,),
-            levels={"language": lang},
-            drivers=(),
-            statement_of_reasons=None,
-        )
+
+def _needs_review(lang: str, version: str) -> Recommendation:
+    """A language the model cannot read never gets a confident no_action."""
+    reason = f"language {lang!r} is not supported by model {version}; scores are unreliable"
+    return Recommendation(
+        action=Action.needs_human_review,
+        label_text=None,
+        policy="language_support@1",
+        cell=f"unsupported:{lang}",
+        severity=_NEEDS_REVIEW_SEVERITY,
+        confidence=1.0,
+        reasons=(reason,),
+        levels={"language": lang},
+        drivers=(),
+        statement_of_reasons=None,
+    )
 
 
 def _out(rec: Recommendation) -> RecommendationOut:

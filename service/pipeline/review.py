@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from service.policy.schema import Policy
 from service.schemas.assessment import Assessment
 from service.schemas.cases import CaseOut, DecisionIn, DecisionOut
 from service.schemas.tweet import Tweet
@@ -27,7 +28,14 @@ def acting(assessment: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in assessment.get("recommendations", []) if r["action"] != "no_action"]
 
 
-def to_fields(body: DecisionIn, assessment: dict[str, Any]) -> DecisionFields:
+def policy_cells(policies: list[Policy]) -> dict[str, frozenset[str]]:
+    """Policy ref → its cells: what a verdict's `correct_cell` may name."""
+    return {p.ref: frozenset(r.cell for r in p.rules) for p in policies}
+
+
+def to_fields(
+    body: DecisionIn, assessment: dict[str, Any], cells: dict[str, frozenset[str]] | None = None
+) -> DecisionFields:
     suggested = acting(assessment)
     if body.accept_all:
         verdicts = [
@@ -44,6 +52,8 @@ def to_fields(body: DecisionIn, assessment: dict[str, Any]) -> DecisionFields:
                     ["body", "verdicts", i],
                     f"the case has no recommendation {v.policy} [{v.cell}] → {v.action}",
                 )
+            if v.correct_cell is not None:
+                _check_correct_cell(v.policy, v.correct_cell, v.verdict, (cells or {}).get(v.policy), i)
         verdicts = [v.model_dump(mode="json") for v in body.verdicts]
         actions = body.final_actions or []
         labels = []
@@ -54,6 +64,16 @@ def to_fields(body: DecisionIn, assessment: dict[str, Any]) -> DecisionFields:
         reason_code=body.reason_code.value,
         note=body.note,
     )
+
+
+def _check_correct_cell(policy: str, cell: str, verdict: str, known: frozenset[str] | None, i: int) -> None:
+    loc: list[str | int] = ["body", "verdicts", i, "correct_cell"]
+    if verdict != "override":
+        raise DecisionError(loc, "correct_cell goes with an override: an accepted cell is already correct")
+    if known is None:
+        raise DecisionError(loc, f"policy {policy} is no longer loaded; its cells cannot be checked")
+    if cell not in known:
+        raise DecisionError(loc, f"{policy} has no cell {cell!r}; its cells: {', '.join(sorted(known))}")
 
 
 def decision_out(d: Decision) -> DecisionOut:

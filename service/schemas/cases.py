@@ -70,6 +70,12 @@ class Verdict(BaseModel):
     cell: str
     action: Action
     verdict: Literal["accept", "override"]
+    correct_cell: str | None = Field(
+        None,
+        max_length=100,
+        description="On an override: the cell of the same policy that does apply. It tells "
+        "retraining what the content is, not only that the suggestion was wrong.",
+    )
 
 
 class DecisionIn(BaseModel):

@@ -289,3 +289,8 @@ def _replay(db: Database, keys: list[str | None]) -> list[Decision]:
     with db.session() as s:
         found = list(s.scalars(select(Decision).where(Decision.idempotency_key.in_([k for k in keys if k]))))
     return sorted(found, key=lambda d: keys.index(d.idempotency_key))
+
+
+def count_decisions_since(db: Database, since: datetime) -> int:
+    with db.session() as s:
+        return int(s.scalar(select(func.count(Decision.id)).where(Decision.created_at > since)) or 0)

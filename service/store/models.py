@@ -124,3 +124,19 @@ class LegalTarget(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("legal_orders.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # account | tweet | hashtag | url
     value: Mapped[str] = mapped_column(String(500), index=True)  # normalised for matching
+
+
+class ModelEvent(Base):
+    """The model registry's audit trail: every gate decision, promotion and
+    rollback, with its figures. Append-only, like decisions."""
+
+    __tablename__ = "model_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # gate | promote | rollback
+    version: Mapped[str] = mapped_column(String(100), index=True)
+    previous: Mapped[str | None] = mapped_column(String(100), default=None)
+    passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

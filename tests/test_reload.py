@@ -1,0 +1,231 @@
+"""Hot reload, the registry CLI and refused models, on the real shipped model
+and a second version of it (a copy whose card names another version)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.inference.card import sha256_file
+from service.settings import Settings, load_settings
+from service.store.keys import Role
+from tests import server
+from tests.conftest import REPO, cli, make_key
+
+SHIPPED = (REPO / "models" / "CURRENT").read_text().strip()
+COPY = "shipped-copy"
+TEXT = "Drinking hot water with garlic cures coronavirus, doctors don't want you to know!"
+
+
+def _write_card(folder: Path, edit: Callable[[dict[str, object]], None]) -> None:
+    card = json.loads((folder / "card.json").read_text())
+    edit(card)
+    (folder / "card.json").write_text(json.dumps(card, indent=2))
+
+
+def _version(folder: Path, version: str) -> None:
+    def rename(card: dict[str, object]) -> None:
+        card["version"] = version
+
+    _write_card(folder, rename)
+
+
+def _bad_labels(card: dict[str, object]) -> None:
+    heads = card["heads"]
+    assert isinstance(heads, list)
+    heads[0]["labels"] = [*heads[0]["labels"], "extra"]
+
+
+def _corrupt_onnx(folder: Path) -> None:
+    """Garbage in model.onnx, with the card's sha256 updated to match: only
+    loading it can tell."""
+    (folder / "model.onnx").write_bytes(b"not an onnx graph" * 1000)
+
+    def resign(card: dict[str, object]) -> None:
+        files = card["files"]
+        assert isinstance(files, dict)
+        files["model.onnx"] = sha256_file(folder / "model.onnx")
+
+    _write_card(folder, resign)
+
+
+BREAKAGES: dict[str, Callable[[Path], None]] = {
+    "invalid card": lambda f: (f / "card.json").write_text("{not json"),
+    "file does not match its sha256": lambda f: (f / "tokenizer.json").write_text("{}"),
+    "onnx will not load": _corrupt_onnx,
+    "card declares a label the graph lacks": lambda f: _write_card(f, _bad_labels),
+}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped model, a good second version, and one broken version per
+    kind of breakage."""
+    root = tmp_path_factory.mktemp("models")
+    shutil.copytree(REPO / "models" / SHIPPED, root / SHIPPED)
+    shutil.copytree(REPO / "models" / SHIPPED, root / COPY)
+    _version(root / COPY, COPY)
+    for i, breakage in enumerate(BREAKAGES.values()):
+        shutil.copytree(root / COPY, root / f"broken-{i}")
+        _version(root / f"broken-{i}", f"broken-{i}")
+        breakage(root / f"broken-{i}")
+    return root
+
+
+@pytest.fixture
+def local(models: Path, tmp_path: Path) -> Path:
+    """A models folder of this test's own: CURRENT names the shipped model."""
+    for child in models.iterdir():
+        (tmp_path / child.name).symlink_to(child)
+    (tmp_path / "CURRENT").write_text(SHIPPED + "\n")
+    return tmp_path
+
+
+@pytest.fixture
+def client(local: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = load_settings(
+        state_dir=tmp_path_factory.mktemp("state"), models_dir=local, model_watch_seconds=0
+    )
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = make_key(settings, Role.admin)
+        yield c
+
+
+def _point(models: Path, version: str) -> None:
+    (models / ".CURRENT.tmp").write_text(version + "\n")
+    (models / ".CURRENT.tmp").replace(models / "CURRENT")
+
+
+def test_admin_reload_swaps_the_model_and_empties_the_cache(client: TestClient, local: Path) -> None:
+    first = client.post("/v1/assess", json={"id": "1", "text": TEXT}).json()
+    again = client.post("/v1/assess", json={"id": "2", "text": TEXT}).json()
+    assert first["model_version"] == SHIPPED and again["cache_hit"]
+
+    _point(local, COPY)
+    r = client.post("/v1/admin/reload")
+    assert r.status_code == 200 and r.json() == {
+        "status": "loaded",
+        "model_version": COPY,
+        "previous": SHIPPED,
+    }
+    after = client.post("/v1/assess", json={"id": "3", "text": TEXT}).json()
+    assert after["model_version"] == COPY and not after["cache_hit"]
+    assert after["scores"] == first["scores"]  # same weights, another version name
+    assert client.get("/v1/model").json()["version"] == COPY
+    assert client.get("/readyz").json()["model_version"] == COPY
+    assert client.post("/v1/admin/reload").json()["status"] == "unchanged"
+    assert 'harmlabel_model_reloads_total{result="loaded"} 1.0' in client.get("/metrics").text
+
+
+@pytest.mark.parametrize("i", range(len(BREAKAGES)), ids=list(BREAKAGES))
+def test_a_broken_model_is_refused_and_the_old_one_keeps_serving(
+    client: TestClient, local: Path, i: int
+) -> None:
+    _point(local, f"broken-{i}")
+    r = client.post("/v1/admin/reload")
+    assert r.status_code == 409 and f"broken-{i}" in r.json()["detail"]
+    assert f"still serving {SHIPPED}" in r.json()["detail"]
+    assert client.get("/readyz").json()["model_version"] == SHIPPED
+    ok = client.post("/v1/assess", json={"id": "x", "text": TEXT})
+    assert ok.status_code == 200 and ok.json()["model_version"] == SHIPPED
+
+
+def test_only_admins_reload(client: TestClient, local: Path) -> None:
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    for role in (Role.queue, Role.reviewer):
+        r = client.post("/v1/admin/reload", headers={"X-API-Key": make_key(settings, role)})
+        assert r.status_code == 403
+    assert client.post("/v1/admin/reload", headers={"X-API-Key": ""}).status_code == 401
+
+
+def test_the_watcher_follows_current(local: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = load_settings(
+        state_dir=tmp_path_factory.mktemp("state"), models_dir=local, model_watch_seconds=0.05
+    )
+    with TestClient(create_app(settings)) as c:
+        _point(local, COPY)
+        deadline = time.monotonic() + 30
+        while c.get("/readyz").json()["model_version"] != COPY:
+            assert time.monotonic() < deadline, "CURRENT changed but the service did not reload"
+            time.sleep(0.05)
+
+
+def test_promote_and_rollback_from_the_cli(local: Path, tmp_path: Path) -> None:
+    env = {"HARMLABEL_MODELS_DIR": str(local), "HARMLABEL_STATE_DIR": str(tmp_path / "state")}
+    current = lambda: (local / "CURRENT").read_text().strip()  # noqa: E731
+    cli("promote", COPY, "--reason", "test", env=env)
+    assert current() == COPY
+    listing = cli("models", "list", env=env)
+    assert any(line.startswith("*") and COPY in line for line in listing.splitlines())
+    with pytest.raises(AssertionError, match="refused"):
+        cli("promote", "broken-2", env=env)  # the ONNX will not load
+    assert current() == COPY
+    assert f"serving {SHIPPED}" in cli("rollback", env=env)
+    assert current() == SHIPPED
+    with pytest.raises(AssertionError, match="nothing to roll back to"):
+        cli("rollback", env=env)
+
+
+def test_zero_failed_requests_while_a_real_server_reloads(
+    local: Path, tmp_path: Path, free_port: int
+) -> None:
+    """A real uvicorn process under concurrent load: CURRENT flips (the
+    watcher reloads), an admin reload runs, a broken version is refused; not
+    one request fails and every response names one version for all its parts."""
+    state = tmp_path / "state"
+    settings = load_settings(state_dir=state)
+    key = make_key(settings, Role.admin)
+    env = {"HARMLABEL_MODELS_DIR": str(local), "HARMLABEL_MODEL_WATCH_SECONDS": "0.1"}
+    statuses: Counter[int] = Counter()
+    versions: Counter[str] = Counter()
+    stop = threading.Event()
+
+    with server.running(state, free_port, **env) as base:
+
+        def hammer(worker: int) -> None:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                tweets = [
+                    {"id": f"{worker}-{n}-{j}", "text": f"{TEXT} #{worker} {n % 7} {j}"} for j in range(3)
+                ]
+                status, body = server.call(f"{base}/v1/rank", key, {"tweets": tweets, "spans": False})
+                statuses[status] += 1
+                if status == 200:
+                    inner = {a["model_version"] for a in body["assessments"]}
+                    versions[body["model_version"] if inner == {body["model_version"]} else "mixed"] += 1
+
+        workers = [threading.Thread(target=hammer, args=(w,)) for w in range(8)]
+        for w in workers:
+            w.start()
+        try:
+            time.sleep(1.5)
+            _point(local, COPY)  # picked up by the watcher
+            time.sleep(2.5)
+            _point(local, SHIPPED)
+            reload_status, _ = server.call(f"{base}/v1/admin/reload", key)
+            time.sleep(2.0)
+            _point(local, "broken-2")
+            time.sleep(2.0)
+            refused, detail = server.call(f"{base}/v1/admin/reload", key)
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join()
+        _, ready = server.call(f"{base}/readyz", key, method="GET")
+
+    assert statuses and set(statuses) == {200}, statuses
+    assert reload_status == 200 and refused == 409, detail
+    assert versions["mixed"] == 0
+    assert versions[COPY] > 0 and versions[SHIPPED] > 0, versions
+    assert ready["model_version"] == SHIPPED

@@ -1,0 +1,237 @@
+"""`harmlabel retrain`: the served model, fine-tuned on reviewer feedback.
+
+Reading order:
+1. start from the weights that are served (recovered from the current ONNX
+   artifact, `training/recover.py`);
+2. collect the decisions made since that model was created and split off a
+   hold-out of them;
+3. fine-tune on the rest plus a replay sample of the base corpus, so the
+   model learns the new narrative without forgetting the old ones;
+4. export a candidate `models/<version>/` (calibrated, quantized,
+   parity-checked, like any export);
+5. judge it (`training/gate.py`), write what changed into its card, log the
+   gate decision in the store and, if it passed, promote it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from service.inference.card import load_card, resolve_current
+from service.store.db import Database
+from training.config import TrainConfig
+from training.corpus import Example, build_corpus
+from training.corpus.heads import HEADS
+from training.data import bucketed_batches, class_weights, encode, label_matrix, load_tokenizer, subsample
+from training.export import export_model
+from training.feedback import Feedback, collect
+from training.gate import GateResult, judge
+from training.model import MultiHeadClassifier, base_model_dir
+from training.recover import load_from_artifact
+from training.registry import promote
+from training.train import _loss, _optimizer, english
+
+
+@dataclass(frozen=True)
+class RetrainOptions:
+    epochs: float = 3
+    lr: float | None = None  # None: the parent recipe's own rates
+    head_lr: float | None = None
+    batch_size: int = 32
+    replay_ratio: float = 3.0  # base-corpus examples per feedback example
+    holdout_fraction: float = 0.2
+    margin: float = 0.01  # largest allowed drop of any head's validation macro F1
+    min_examples: int = 20  # fewer feedback examples than this: no retraining
+    max_eval_examples: int | None = None  # None: the parent's own validation sample
+    seed: int = 13
+    threads: int | None = None
+
+
+class NotEnoughFeedbackError(RuntimeError):
+    """Too few labelled decisions since the current model to retrain on."""
+
+
+@dataclass
+class RetrainResult:
+    parent: str
+    candidate: Path
+    gate: GateResult
+    promoted: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def retrain(
+    models_dir: Path,
+    corpus_dir: Path,
+    db: Database,
+    options: RetrainOptions = RetrainOptions(),
+    since: dt.datetime | None = None,
+    version: str = "",
+    auto_promote: bool = True,
+    actor: str = "harmlabel retrain",
+) -> RetrainResult:
+    started = time.monotonic()
+    parent_dir = resolve_current(models_dir)
+    parent = load_card(parent_dir)
+    since = since or dt.datetime.fromisoformat(parent.created_at)
+    feedback = collect(db, since)
+    train_fb, holdout = feedback.split(options.holdout_fraction)
+    if len(train_fb) < options.min_examples:
+        raise NotEnoughFeedbackError(
+            f"{len(train_fb)} labelled feedback examples since {since:%Y-%m-%d %H:%M}Z "
+            f"(after a {options.holdout_fraction:.0%} hold-out); at least {options.min_examples} needed"
+        )
+
+    model, config = load_from_artifact(parent_dir)
+    corpus = build_corpus(corpus_dir)
+    replay = replay_sample(english(corpus.split("train")), train_fb, options.replay_ratio, options.seed)
+    n_val = options.max_eval_examples or config.max_eval_examples
+    val = subsample(english(corpus.split("validation")), n_val, config.seed)
+    prepared = time.monotonic()
+    steps = fine_tune(model, train_fb + replay, config, options)
+    tuned = time.monotonic()
+
+    version = version or f"{config.name}-r{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
+    candidate = export_model(model, config, val, models_dir, version)
+    exported = time.monotonic()
+    gate = judge(parent_dir, candidate, val, holdout, options.margin, decided={e.text for e in train_fb})
+    judged = time.monotonic()
+
+    counts = {
+        "feedback_train": len(train_fb),
+        "feedback_holdout": len(holdout),
+        "replay": len(replay),
+        "steps": steps,
+        **{f"feedback_{k}": v for k, v in sorted(feedback.counts.items())},
+    }
+    seconds = {
+        "prepare": round(prepared - started, 1),
+        "fine_tune": round(tuned - prepared, 1),
+        "export": round(exported - tuned, 1),
+        "gate": round(judged - exported, 1),
+    }
+    lineage = {
+        "parent": parent.version,
+        "feedback_since": since.isoformat(),
+        "options": asdict(options),
+        "counts": counts,
+        "seconds": seconds,
+        "gate": gate.as_dict(),
+    }
+    _write_lineage(candidate, lineage, gate, feedback)
+
+    from service.store import model_events
+
+    model_events.record(db, "gate", version, actor, lineage, previous=parent.version, passed=gate.passed)
+    promoted = False
+    if gate.passed and auto_promote:
+        promote(models_dir, db, version, actor, reason="passed the gate")
+        promoted = True
+    return RetrainResult(parent.version, candidate, gate, promoted, counts, seconds)
+
+
+def replay_sample(pool: list[Example], feedback: list[Example], ratio: float, seed: int) -> list[Example]:
+    """Base-corpus examples to train beside the feedback, per head: for every
+    head the feedback labels, `ratio` × as many examples labelling that head,
+    with their own class balance. Feedback about one narrative is one-sided
+    (all "harmful", say); a replay drawn without regard to heads can hold too
+    few labels of a sparsely labelled head to keep it from collapsing onto
+    the feedback's class. Heads the feedback never labels get a general
+    sample of the same total size."""
+    chosen: dict[str, Example] = {}
+    for head in HEADS:
+        n = sum(1 for e in feedback if e.labels[head] is not None)
+        if n:
+            labelling = [e for e in pool if e.labels[head] is not None]
+            for e in subsample(labelling, int(ratio * n), seed):
+                chosen[e.id] = e
+    for e in subsample(pool, int(ratio * len(feedback)), seed + 1):
+        chosen[e.id] = e
+    return list(chosen.values())
+
+
+def fine_tune(
+    model: MultiHeadClassifier, examples: list[Example], config: TrainConfig, options: RetrainOptions
+) -> int:
+    """A short run at a low learning rate with linear warm-up and decay; the
+    same class-weighted, head-masked loss as the first training."""
+    torch.manual_seed(options.seed)
+    torch.set_num_threads(options.threads or config.threads or os.cpu_count() or 1)
+    tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
+    enc = encode(tok, examples)
+    weights = [
+        torch.tensor(w, dtype=torch.float32)
+        for w in class_weights(label_matrix(examples), config.class_weight_power)
+    ]
+    tuned = config.model_copy(
+        update={"lr": options.lr or config.lr, "head_lr": options.head_lr or config.head_lr}
+    )
+    optimizer = _optimizer(model, tuned)
+    per_epoch = math.ceil(len(examples) / options.batch_size)
+    total = max(1, math.ceil(options.epochs * per_epoch))
+    warmup = max(1, total // 10)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
+    model.train()
+    step = 0
+    bar = tqdm(total=total, desc="retrain")
+    for epoch in range(math.ceil(options.epochs)):
+        lengths = [len(s) for s in enc.ids]
+        for batch in bucketed_batches(lengths, options.batch_size, options.seed + epoch):
+            if step >= total:
+                break
+            loss = _loss(model, enc, batch, weights)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
+    model.eval()
+    return step
+
+
+def _write_lineage(folder: Path, lineage: dict[str, Any], gate: GateResult, feedback: Feedback) -> None:
+    """card.json gains a `retraining` section (card.json is not among the
+    files it checksums); card.md says the same for people."""
+    card_path = folder / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["retraining"] = lineage
+    tmp = card_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(card_path)
+    verdict = "passed" if gate.passed else "refused: " + "; ".join(gate.reasons)
+    counts = lineage["counts"]
+    lines = [
+        f"# {card['version']} (retrained from {lineage['parent']})",
+        "",
+        f"Reviewer feedback since {lineage['feedback_since']}: {counts['feedback_train']} training and "
+        f"{counts['feedback_holdout']} hold-out cases from {feedback.counts['decisions']} decisions, plus "
+        f"{counts['replay']} replayed base-corpus examples; {counts['steps']} optimiser steps.",
+        "",
+        f"Gate (margin {gate.margin:.3f} macro F1 per head): **{verdict}**.",
+        "",
+        gate.table(),
+        "",
+        "Feedback label counts: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(feedback.counts.items()) if "=" in k),
+        "",
+        f"Seconds: {json.dumps(lineage['seconds'])}.",
+        "",
+    ]
+    (folder / "card.md").write_text("\n".join(lines), encoding="utf-8")
