@@ -197,3 +197,36 @@ def test_a_revoked_key_stops_working_within_the_cache_ttl(client: TestClient) ->
     revoke_key(db, who.key_id)
     time.sleep(cache.ttl_s + 0.1)
     assert client.get("/v1/cases", headers={"X-API-Key": raw}).status_code == 401
+
+
+def test_an_override_may_name_the_correct_cell_of_the_same_policy(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    """What retraining learns from: checked against the loaded policy."""
+    [case] = _submit(client, keys, {"id": "correct-cell", "text": CLAIM})
+    url = f"/v1/cases/{case['case_id']}/decisions"
+    full = client.get(f"/v1/cases/{case['case_id']}", headers=keys["reviewer"]).json()
+    [rec] = [
+        r for r in full["assessment"]["recommendations"] if r["policy"].startswith("misleading_information@")
+    ]
+    base = {"policy": rec["policy"], "cell": rec["cell"], "action": rec["action"]}
+    for verdict, says in (
+        (base | {"verdict": "override", "correct_cell": "misleading×catastrophic"}, "has no cell"),
+        (base | {"verdict": "accept", "correct_cell": "none×any"}, "goes with an override"),
+    ):
+        body = {"verdicts": [verdict], "final_actions": ["no_action"], "reason_code": "model_error"}
+        r = client.post(url, json=body, headers=keys["reviewer"])
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == [
+            "body",
+            "verdicts",
+            0,
+            "correct_cell",
+        ]
+        assert says in r.json()["detail"][0]["msg"]
+    body = {
+        "verdicts": [base | {"verdict": "override", "correct_cell": "disputed×moderate"}],
+        "final_actions": ["label"],
+        "reason_code": "model_error",
+    }
+    r = client.post(url, json=body, headers=keys["reviewer"])
+    assert r.status_code == 201 and r.json()["verdicts"][0]["correct_cell"] == "disputed×moderate"

@@ -58,7 +58,7 @@ def _corrupt_onnx(folder: Path) -> None:
     _write_card(folder, resign)
 
 
-BREAKAGES: dict[str, Callable[[Path], None]] = {
+BREAKAGES: dict[str, Callable[[Path], object]] = {
     "invalid card": lambda f: (f / "card.json").write_text("{not json"),
     "file does not match its sha256": lambda f: (f / "tokenizer.json").write_text("{}"),
     "onnx will not load": _corrupt_onnx,
@@ -161,7 +161,10 @@ def test_the_watcher_follows_current(local: Path, tmp_path_factory: pytest.TempP
 
 def test_promote_and_rollback_from_the_cli(local: Path, tmp_path: Path) -> None:
     env = {"HARMLABEL_MODELS_DIR": str(local), "HARMLABEL_STATE_DIR": str(tmp_path / "state")}
-    current = lambda: (local / "CURRENT").read_text().strip()  # noqa: E731
+
+    def current() -> str:
+        return (local / "CURRENT").read_text().strip()
+
     cli("promote", COPY, "--reason", "test", env=env)
     assert current() == COPY
     listing = cli("models", "list", env=env)
