@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,9 +49,7 @@ def retrain(
     ] = None,
 ) -> None:
     """Fine-tune the served model on reviewer feedback; promote it if it passes the gate."""
-    from harmlabel.cli import _corpus_dir
-    from training.retrain import NotEnoughFeedbackError, RetrainOptions
-    from training.retrain import retrain as run
+    from training.retrain import RetrainOptions
 
     settings, db = _context()
     options = RetrainOptions(
@@ -65,6 +64,29 @@ def retrain(
     )
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.models_dir / ".retrain.lock").open("w") as lock:
+        try:  # cron, the service's scheduler and a human may all start one: only one runs
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            typer.echo("harmlabel: not retraining: another retrain holds models/.retrain.lock")
+            return
+        _retrain_locked(settings, db, options, since, version, no_promote, data_dir)
+
+
+def _retrain_locked(
+    settings: Any,
+    db: Any,
+    options: Any,
+    since: datetime | None,
+    version: str,
+    no_promote: bool,
+    data_dir: Path | None,
+) -> None:
+    from harmlabel.cli import _corpus_dir
+    from training.retrain import NotEnoughFeedbackError
+    from training.retrain import retrain as run
+
     try:
         result = run(
             settings.models_dir,
