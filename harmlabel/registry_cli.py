@@ -31,7 +31,7 @@ def retrain(
         datetime | None,
         typer.Option(help="Use decisions after this time; default: the current model's creation."),
     ] = None,
-    epochs: Annotated[float, typer.Option(help="Passes over feedback + replay.")] = 3,
+    epochs: Annotated[float, typer.Option(help="Passes over feedback + replay.")] = 2,
     lr: Annotated[float | None, typer.Option(help="Encoder learning rate; default the recipe's.")] = None,
     head_lr: Annotated[float | None, typer.Option(help="Head learning rate; default the recipe's.")] = None,
     replay_ratio: Annotated[float, typer.Option(help="Base-corpus examples per feedback example.")] = 3.0,
@@ -101,6 +101,9 @@ def _retrain_locked(
     except NotEnoughFeedbackError as exc:
         typer.echo(f"harmlabel: not retraining: {exc}")
         return
+    except FileExistsError as exc:
+        typer.echo(f"harmlabel: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(result.gate.table())
     verdict = "passed" if result.gate.passed else "refused: " + "; ".join(result.gate.reasons)
     typer.echo(f"candidate {result.candidate.name} (from {result.parent}): gate {verdict}")
