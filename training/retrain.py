@@ -40,7 +40,7 @@ from training.gate import GateResult, judge
 from training.model import MultiHeadClassifier, base_model_dir
 from training.recover import load_from_artifact
 from training.registry import promote
-from training.train import _loss, _optimizer, english
+from training.train import _optimizer, english, train_step
 
 
 @dataclass(frozen=True)
@@ -189,15 +189,10 @@ def fine_tune(
         for batch in bucketed_batches(lengths, options.batch_size, options.seed + epoch):
             if step >= total:
                 break
-            loss = _loss(model, enc, batch, weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
+            loss = train_step(model, enc, batch, weights, optimizer, scheduler)
             step += 1
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss:.3f}")
     bar.close()
     model.eval()
     return step

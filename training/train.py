@@ -115,13 +115,7 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
                 continue
             if state["step"] >= total_steps:
                 break
-            loss = _loss(model, enc, batch, weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            losses.append(loss.item())
+            losses.append(train_step(model, enc, batch, weights, optimizer, scheduler))
             state["batch"], state["step"] = b + 1, state["step"] + 1
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
@@ -165,6 +159,24 @@ def _optimizer(model: MultiHeadClassifier, config: TrainConfig) -> torch.optim.O
             for (is_head, no_decay), ps in groups.items()
         ]
     )
+
+
+def train_step(
+    model: MultiHeadClassifier,
+    enc: Encoded,
+    batch: list[int],
+    weights: list[torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+) -> float:
+    """One optimiser step with gradient clipping; returns the batch loss."""
+    loss = _loss(model, enc, batch, weights)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    return float(loss.item())
 
 
 def _loss(
