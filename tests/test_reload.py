@@ -45,6 +45,15 @@ def _bad_labels(card: dict[str, object]) -> None:
     heads[0]["labels"] = [*heads[0]["labels"], "extra"]
 
 
+def _rename_label(card: dict[str, object]) -> None:
+    """A label the policies rely on (veracity.misleading) disappears: the
+    graph still runs, so only the policy check can refuse it."""
+    heads = card["heads"]
+    assert isinstance(heads, list)
+    [veracity] = [h for h in heads if h["name"] == "veracity"]
+    veracity["labels"] = [("false" if label == "misleading" else label) for label in veracity["labels"]]
+
+
 def _corrupt_onnx(folder: Path) -> None:
     """Garbage in model.onnx, with the card's sha256 updated to match: only
     loading it can tell."""
@@ -63,6 +72,7 @@ BREAKAGES: dict[str, Callable[[Path], object]] = {
     "file does not match its sha256": lambda f: (f / "tokenizer.json").write_text("{}"),
     "onnx will not load": _corrupt_onnx,
     "card declares a label the graph lacks": lambda f: _write_card(f, _bad_labels),
+    "policies need a label the card lacks": lambda f: _write_card(f, _rename_label),
 }
 
 

@@ -20,7 +20,7 @@ import structlog
 from service.inference.card import ModelFolderError, resolve_current
 from service.inference.probe import load_checked
 from service.pipeline.assess import Assessor, Served
-from service.policy.schema import load_policies
+from service.policy.schema import PolicyError, load_policies
 from service.policy.signals import known_signals, thresholds
 from service.settings import Settings
 
@@ -54,9 +54,6 @@ class ModelReloader:
         except OSError:
             return ""
 
-    def _count(self, result: str) -> None:
-        self._on_result(result)
-
     def reload(self, force: bool = False) -> ReloadResult:
         with self._lock:
             previous = self.assessor.model.version
@@ -64,18 +61,18 @@ class ModelReloader:
             try:
                 folder = resolve_current(self.settings.models_dir)
                 if folder == self.assessor.model.folder and not force:
-                    self._count("unchanged")
+                    self._on_result("unchanged")
                     return ReloadResult("unchanged", previous, previous)
                 model = load_checked(folder, self.settings.inference_threads)
                 policies = load_policies(
                     self.settings.policies_dir, known_signals(model.card), thresholds(model.card)
                 )
-            except (ModelFolderError, ValueError, OSError) as exc:
-                self._count("refused")
+            except (ModelFolderError, PolicyError, ValueError, OSError) as exc:
+                self._on_result("refused")
                 log.error("model_reload_refused", pointer=self._seen, serving=previous, error=str(exc))
                 raise ReloadRefusedError(f"{exc}; still serving {previous}") from None
             self.assessor.swap(Served(model, policies))
-            self._count("loaded")
+            self._on_result("loaded")
             log.info("model_reloaded", model_version=model.version, previous=previous)
             return ReloadResult("loaded", model.version, previous)
 
@@ -89,4 +86,7 @@ class ModelReloader:
     def watch(self, stop: threading.Event) -> None:
         interval = self.settings.model_watch_seconds
         while not stop.wait(interval):
-            self.poll()
+            try:
+                self.poll()
+            except Exception as exc:  # the watcher outlives any one bad version
+                log.error("model_watch_failed", error=str(exc))
