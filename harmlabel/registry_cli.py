@@ -32,8 +32,12 @@ def retrain(
         typer.Option(help="Use decisions after this time; default: the current model's creation."),
     ] = None,
     epochs: Annotated[float, typer.Option(help="Passes over feedback + replay.")] = 2,
-    lr: Annotated[float | None, typer.Option(help="Encoder learning rate; default the recipe's.")] = None,
-    head_lr: Annotated[float | None, typer.Option(help="Head learning rate; default the recipe's.")] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Encoder learning rate; default a fifth of the recipe's.")
+    ] = None,
+    head_lr: Annotated[
+        float | None, typer.Option(help="Head learning rate; default a fifth of the recipe's.")
+    ] = None,
     replay_ratio: Annotated[float, typer.Option(help="Base-corpus examples per feedback example.")] = 3.0,
     holdout: Annotated[float, typer.Option(help="Fraction of feedback cases held out for the gate.")] = 0.2,
     margin: Annotated[

@@ -51,7 +51,7 @@ def _v(cell: str, verdict: str = "accept", policy: str = MI, **extra: str) -> di
         (_v("misleading×severe", "override"), ["no_action"], {"veracity": "credible", "harm": "not_harmful"}),
         (_v("misleading×severe", "override"), [], {"veracity": "credible", "harm": "not_harmful"}),
         (_v("none×any", "override", correct_cell="disputed×moderate"), ["label"],
-         {"claim": "claim", "veracity": "disputed", "harm": "not_harmful"}),
+         {"claim": "claim", "veracity": "disputed"}),  # moderate says nothing of harm
         (_v("misleading×severe", "override", correct_cell="misleading×moderate"), ["label"],
          {"claim": "claim", "veracity": "misleading", "harm": "not_harmful"}),
         (_v("misleading×severe", "override"), ["label"], {}),  # the action changed; the content is unsaid
@@ -114,7 +114,7 @@ def test_collect_from_the_store(database: Database) -> None:
     assert by_text["Garlic water cures COVID"]["veracity"] == "misleading"
     masks = by_text["Masks cause oxygen deprivation"]
     assert masks["veracity"] is None  # misleading vs credible: contested, left out
-    assert masks["claim"] == "claim" and masks["harm"] == "not_harmful"  # one vote each
+    assert masks["claim"] == "claim" and masks["harm"] is None  # moderate says nothing of harm
     assert fb.counts["decisions_left_out_by_reason"] == 1 and fb.counts["cases_without_labels"] == 1
     assert fb.counts["heads_contested"] == 1 and fb.counts["cases"] == 3
     assert len(collect(database).examples) == 3  # no `since`: the old decision too
@@ -127,8 +127,9 @@ def test_a_decision_that_contradicts_itself_drops_the_head() -> None:
         verdicts=[
             _v("misleading×severe"),
             _v("offensive", "override", policy=VS),
-            _v("none×any", "override", correct_cell="misleading×moderate"),
+            _v("disputed×severe", "override", correct_cell="misleading×moderate"),
         ],
     )
     labels = decision_labels(decision)
-    assert labels == {"claim": "claim", "veracity": "misleading", "abuse": "none"}  # harm: harmful vs not
+    # harm: harmful (the accept) vs not_harmful (the downgraded severe cell)
+    assert labels == {"claim": "claim", "veracity": "misleading", "abuse": "none"}

@@ -144,7 +144,8 @@ def test_reviewer_corrections_are_learned_promoted_and_served(loop: dict[str, An
     assert before <= 0.5, f"the tiny model already gets {before:.0%} right: no mistake to correct"
 
     out = cli("retrain", "--version", "tiny-feedback", "--holdout", str(HOLDOUT), "--min-new", "10",
-              "--epochs", "4", *GATE, env=_env(settings, corpus_dir))  # fmt: skip
+              "--epochs", "4", "--lr", "1e-4", "--head-lr", "3e-3", *GATE,  # the tiny recipe's own rates
+              env=_env(settings, corpus_dir))  # fmt: skip
     assert "gate passed" in out, out
     assert (settings.models_dir / "CURRENT").read_text().strip() == "tiny-feedback"
     card = json.loads((settings.models_dir / "tiny-feedback" / "card.json").read_text())

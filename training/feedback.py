@@ -57,14 +57,15 @@ TABLE: dict[tuple[str, str], CellMeaning] = {
     ("misleading_information", "misleading×severe"): CellMeaning(
         {"claim": "claim", "veracity": "misleading", "harm": "harmful"}, _NOT_HARMFUL_EITHER
     ),
+    # "Moderate" is a lower propensity for harm, not none: it says nothing of harm.
     ("misleading_information", "misleading×moderate"): CellMeaning(
-        {"claim": "claim", "veracity": "misleading", "harm": "not_harmful"}, _NOT_MISLEADING
+        {"claim": "claim", "veracity": "misleading"}, _NOT_MISLEADING
     ),
     ("misleading_information", "disputed×severe"): CellMeaning(
         {"claim": "claim", "veracity": "disputed", "harm": "harmful"}, _NOT_HARMFUL_EITHER
     ),
     ("misleading_information", "disputed×moderate"): CellMeaning(
-        {"claim": "claim", "veracity": "disputed", "harm": "not_harmful"}, _NOT_MISLEADING
+        {"claim": "claim", "veracity": "disputed"}, _NOT_MISLEADING
     ),
     ("misleading_information", "unverified×any"): CellMeaning(
         {"claim": "claim", "veracity": "unverified"}, _NOT_MISLEADING
