@@ -70,7 +70,8 @@ class ModelReloader:
             except (ModelFolderError, PolicyError, ValueError, OSError) as exc:
                 self._on_result("refused")
                 log.error("model_reload_refused", pointer=self._seen, serving=previous, error=str(exc))
-                raise ReloadRefusedError(f"{exc}; still serving {previous}") from None
+                reason = str(exc) if self._seen in str(exc) else f"{self._seen}: {exc}"
+                raise ReloadRefusedError(f"{reason}; still serving {previous}") from None
             self.assessor.swap(Served(model, policies))
             self._on_result("loaded")
             log.info("model_reloaded", model_version=model.version, previous=previous)
