@@ -148,10 +148,11 @@ def rollback() -> None:
 @models_app.command("list")
 def models_list() -> None:
     """Every version, its gate, its validation macro F1 per head; * marks the served one."""
+    from harmlabel.cli import _settings
     from training.corpus.heads import HEADS
     from training.registry import versions
 
-    settings, _ = _context()
+    settings = _settings()  # reads only the models folder: no database
     heads = list(HEADS)
     typer.echo("\t".join(["", "version", "created", "parent", "gate", *heads]))
     for v in versions(settings.models_dir):

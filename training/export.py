@@ -67,10 +67,8 @@ def export_model(
     val: list[Example],
     models_dir: Path,
     version: str,
-    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Calibrate on `val`, quantize, check parity and write `models_dir/version`;
-    `extra` goes into the card as is (retraining records its lineage there)."""
+    """Calibrate on `val`, quantize, check parity and write `models_dir/version`."""
     model.eval()
     tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
     enc = encode(tok, val)
@@ -108,8 +106,7 @@ def export_model(
         shutil.copy(chosen, staging / "model.onnx")
         shutil.copy(base_model_dir() / "tokenizer.json", staging / "tokenizer.json")
         card = build_card(version, config, heads, staging, parity, len(val))
-        payload = card.model_dump(mode="json") | (extra or {})
-        (staging / CARD_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        (staging / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return folder

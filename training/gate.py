@@ -20,11 +20,10 @@ from training.corpus import Example
 from training.evaluate import labelled
 
 
-def scores(folder: Path, examples: list[Example]) -> dict[str, Any]:
+def scores(model: TextModel, examples: list[Example]) -> dict[str, Any]:
     """Macro F1 per head on the examples that label it, and the accuracy over
     every (example, head) label: the hold-out is small, so one pooled figure
     is steadier than six."""
-    model = TextModel(folder)
     probs, _ = model.probabilities([e.raw_text for e in examples])
     f1: dict[str, float] = {}
     n: dict[str, int] = {}
@@ -79,7 +78,8 @@ def judge(
     the hold-out leave the validation side."""
     decided = (decided or set()) | {e.text for e in holdout}
     validation = [e for e in validation if e.text not in decided]
-    val_cur, val_cand = scores(current, validation), scores(candidate, validation)
+    served, tuned = TextModel(current), TextModel(candidate)  # each loaded once for both sides
+    val_cur, val_cand = scores(served, validation), scores(tuned, validation)
     reasons = []
     table: dict[str, dict[str, float]] = {}
     for head, before in val_cur["f1_macro"].items():
@@ -87,7 +87,7 @@ def judge(
         table[head] = {"current": before, "candidate": after, "delta": round(after - before, 4)}
         if not after >= before - margin:
             reasons.append(f"validation {head} macro F1 fell {before:.4f} → {after:.4f} (margin {margin})")
-    hold_cur, hold_cand = scores(current, holdout), scores(candidate, holdout)
+    hold_cur, hold_cand = scores(served, holdout), scores(tuned, holdout)
     if hold_cur["accuracy"] is None or hold_cand["accuracy"] is None:
         reasons.append("no feedback hold-out: nothing shows the candidate learned from reviewers")
     elif not hold_cand["accuracy"] > hold_cur["accuracy"]:
