@@ -166,20 +166,29 @@ def evaluate_cmd(
     ] = None,
     split: Annotated[list[str] | None, typer.Option(help="Splits to score (repeatable).")] = None,
     max_examples: Annotated[int | None, typer.Option(help="Score at most N examples per split.")] = None,
+    traffic_doc: Annotated[
+        Path | None, typer.Option(help="Also write the traffic report as Markdown here (docs/traffic.md).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Score the int8 ONNX model on the corpus; write metrics, plots and card.md."""
+    """Score the int8 ONNX model on the corpus and run the validation traffic
+    through the service's decision path; write metrics, plots and card.md."""
     from service.inference.card import resolve_current
     from training import card_md
     from training.evaluate import evaluate, write_report
+    from training.traffic_eval import traffic_report, validation
 
     settings = _settings()
     folder = model or resolve_current(settings.models_dir)
-    report = evaluate(
-        folder, _corpus_dir(settings, data_dir), tuple(split or ("validation", "test")), max_examples
-    )
+    corpus_dir = _corpus_dir(settings, data_dir)
+    report = evaluate(folder, corpus_dir, tuple(split or ("validation", "test")), max_examples)
+    report["traffic"] = traffic_report(folder, validation(corpus_dir), settings.policies_dir)
     write_report(folder, report)
     card_md.write(folder)
+    if traffic_doc is not None:
+        traffic_doc.write_text(card_md.traffic_doc(report["traffic"]), encoding="utf-8")
+    for name, t in report["traffic"]["targets"].items():
+        typer.echo(f"traffic    {name:<36} {t['measure']:<19} {t['value']:.3f} target {t['target']}")
     for name, data in report["splits"].items():
         for target, t in data["targets"].items():
             stripped = data["targets_urls_stripped"].get(target, {}).get("value")

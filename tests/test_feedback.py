@@ -17,9 +17,9 @@ from service.store.models import Decision
 from training.feedback import NOT_TEXT, TABLE, collect, decision_labels, held_out, resolve, verdict_labels
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-MI = "misleading_information@2020.05-1"
-VS = "violent_speech_and_abuse@2022.01-1"
-SP = "spam_and_platform_manipulation@2021.01-2"
+MI = "misleading_information@2026.12-1"
+VS = "violent_speech_and_abuse@2026.12-1"
+SP = "spam_and_platform_manipulation@2026.12-1"
 
 
 def _policies() -> list[Any]:
@@ -55,9 +55,9 @@ def _v(cell: str, verdict: str = "accept", policy: str = MI, **extra: str) -> di
         (_v("misleading×severe", "override", correct_cell="misleading×moderate"), ["label"],
          {"claim": "claim", "veracity": "misleading", "harm": "not_harmful"}),
         (_v("misleading×severe", "override"), ["label"], {}),  # the action changed; the content is unsaid
-        (_v("offensive", policy=VS), ["reduce_visibility"], {"abuse": "offensive"}),
-        (_v("offensive", "override", policy=VS), ["no_action"], {"abuse": "none"}),
-        (_v("spam", "override", policy=SP), [], {"spam": "not_spam"}),
+        (_v("targeted_insult", policy=VS), ["reduce_visibility"], {"abuse": "offensive"}),
+        (_v("targeted_insult", "override", policy=VS), ["no_action"], {"abuse": "none"}),
+        (_v("spam×text_only", "override", policy=SP), [], {"spam": "not_spam"}),
         (_v("coordinated", policy=SP), ["exclude_from_trends"],
          {"spam": "not_spam"}),
         (_v("altered×harm", policy="manipulated_media@2020.03-2"), ["label"], {}),
@@ -126,7 +126,7 @@ def test_a_decision_that_contradicts_itself_drops_the_head() -> None:
         final_actions=["no_action"],
         verdicts=[
             _v("misleading×severe"),
-            _v("offensive", "override", policy=VS),
+            _v("targeted_insult", "override", policy=VS),
             _v("disputed×severe", "override", correct_cell="misleading×moderate"),
         ],
     )

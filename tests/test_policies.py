@@ -43,9 +43,20 @@ def _one_hot(labels: tuple[str, ...], hot: str, p: float = 0.999) -> dict[str, f
     return {lab: (p if lab == hot else rest) for lab in labels}
 
 
+_EXTRA = (
+    "media.altered",
+    "media.forensic",
+    "behaviour.coordination",
+    "account.new",
+    "pattern.dangerous_remedy",
+    "pattern.incitement",
+)
+
+
 def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
     """Head probabilities from one-hot-ish corners, with no media finding, a
-    decisive one, a forensic hint alone, and a coordinated campaign."""
+    decisive one, a forensic hint alone, a coordinated campaign, a new
+    account, and each phrase-list match."""
     per_head = []
     for spec in CARD.heads:
         options = [_one_hot(spec.labels, lab) for lab in spec.labels]
@@ -54,10 +65,7 @@ def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
     grid = []
     for combo in itertools.product(*per_head):
         probs = {spec.name: c for spec, c in zip(CARD.heads, combo, strict=True)}
-        grid += [
-            (probs, {"media.altered": a, "media.forensic": f, "behaviour.coordination": c})
-            for a, f, c in ((0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
-        ]
+        grid += [(probs, {}), *((probs, {name: 1.0}) for name in _EXTRA)]
     return grid
 
 
@@ -100,7 +108,7 @@ _BROKEN = {
     "unknown signal": ("spam.yaml", "spam.spam", "spam.eggs", "unknown signals"),
     "unknown action": ("spam.yaml", "[reduce_visibility, exclude_from_trends]", "[shadowban]", "shadowban"),
     "incomplete table": ("violent_speech.yaml", _NONE_RULE, "", "no rule for abuse=none"),
-    "unknown level": ("spam.yaml", "{spam: spam, coord", "{spam: spammy, coord", "spammy"),
+    "unknown level": ("spam.yaml", "{spam: spam, behav", "{spam: spammy, behav", "spammy"),
 }  # fmt: skip
 
 
@@ -118,8 +126,9 @@ def test_model_thresholds_are_resolved_from_the_card() -> None:
     [violent] = [
         p for p in load_policies(POLICY_DIR, SIGNALS, THRESHOLDS) if p.id == "violent_speech_and_abuse"
     ]
-    offensive = next(lv for lv in violent.dimensions[0].levels if lv.level == "offensive")
-    assert offensive.all[0].min == round(CARD.head("abuse").threshold or -1, 4)
+    insult = next(lv for lv in violent.dimensions[0].levels if lv.level == "targeted_insult")
+    assert insult.all[0].signal == "risk.abuse"
+    assert insult.all[0].min == round(THRESHOLDS["risk.abuse"], 4)
     with pytest.raises(PolicyError, match="no model threshold"):
         load_policies(POLICY_DIR, SIGNALS, {})
 

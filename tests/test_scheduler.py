@@ -15,7 +15,7 @@ from service.store import cases
 from service.store.db import Database
 from tests.conftest import REPO
 
-MI = "misleading_information@2020.05-1"
+MI = "misleading_information@2026.12-1"
 
 
 def _decisions(db: Database, n: int, start: int) -> None:

@@ -27,6 +27,9 @@ class TrainConfig(BaseModel):
     max_train_examples: int | None = None
     max_eval_examples: int | None = None
     max_per_source: int | None = Field(None, description="Cap on training examples drawn from one source.")
+    background_weight: float = Field(
+        1.0, ge=0.0, le=1.0, description="Loss weight of a weak label implied by a source's sampling."
+    )
     # Optimisation
     epochs: float = 3
     batch_size: int = 32

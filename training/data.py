@@ -34,15 +34,31 @@ def label_matrix(examples: list[Example]) -> np.ndarray:
     return out
 
 
-def class_weights(labels: np.ndarray, power: float) -> list[np.ndarray]:
+def weight_matrix(examples: list[Example], background_weight: float) -> np.ndarray:
+    """[examples, heads] loss weights: 1 for an annotator's label,
+    `background_weight` for a weak label implied by a source's sampling."""
+    out = np.ones((len(examples), len(HEADS)), dtype=np.float32)
+    for i, ex in enumerate(examples):
+        for j, head in enumerate(HEADS):
+            if head in ex.weak:
+                out[i, j] = background_weight
+    return out
+
+
+def class_weights(labels: np.ndarray, power: float, weights: np.ndarray | None = None) -> list[np.ndarray]:
     """Per head, (n_max / n_class) ** power: rare classes weigh more, and a
-    power below 1 keeps tiny classes from dominating."""
-    weights = []
+    power below 1 keeps tiny classes from dominating. Classes are counted by
+    their examples' loss weights, so a pile of weak labels counts as little as
+    it teaches."""
+    if weights is None:
+        weights = np.ones(labels.shape, dtype=np.float32)
+    out = []
     for j, (_, names) in enumerate(HEADS.items()):
-        counts = np.bincount(labels[labels[:, j] != IGNORE, j], minlength=len(names)).astype(float)
+        known = labels[:, j] != IGNORE
+        counts = np.bincount(labels[known, j], weights=weights[known, j], minlength=len(names)).astype(float)
         counts[counts == 0] = counts.max() if counts.max() > 0 else 1.0
-        weights.append((counts.max() / counts) ** power)
-    return weights
+        out.append((counts.max() / counts) ** power)
+    return out
 
 
 def cap_per_source(examples: list[Example], cap: int | None, seed: int, epoch: int = 0) -> list[Example]:
@@ -88,11 +104,12 @@ def subsample(examples: list[Example], limit: int | None, seed: int) -> list[Exa
 class Encoded:
     ids: list[list[int]]
     labels: np.ndarray
+    weights: np.ndarray  # [examples, heads] loss weight of each label
 
 
-def encode(tok: Tokenizer, examples: list[Example]) -> Encoded:
+def encode(tok: Tokenizer, examples: list[Example], background_weight: float = 1.0) -> Encoded:
     encs = tok.encode_batch([ex.text for ex in examples])
-    return Encoded([e.ids for e in encs], label_matrix(examples))
+    return Encoded([e.ids for e in encs], label_matrix(examples), weight_matrix(examples, background_weight))
 
 
 def pad(seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,8 @@ _URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
 #   weighted / macro: binary "risk >= 0.5" vs the source's negative label
 #   positive: F1 of the positive class at the card's threshold
 TARGETS: dict[str, tuple[str, str, str, float]] = {
-    "constraint_val_weighted_f1": ("veracity", "constraint_en", "weighted", 0.965),
+    "constraint_val_weighted_f1": ("veracity", "constraint_en", "weighted", 0.93),
+    "checkthat1b_claim_macro_f1": ("claim", "checkthat2022_1b", "macro", 0.75),
     "checkthat1c_dev_harmful_f1": ("harm", "checkthat2022_1c", "positive", 0.50),
     "olid_offensive_macro_f1": ("abuse", "olid", "macro", 0.80),
     "davidson_offensive_macro_f1": ("abuse", "davidson", "macro", 0.80),
@@ -75,11 +76,14 @@ def evaluate(
 def labelled(
     examples: list[Example], head: str, labels: tuple[str, ...], source: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of examples labelling `head` (optionally from `source`) and their label ids."""
+    """Indices of examples an annotator labelled for `head` (optionally from
+    `source`) and their label ids. Weak background labels are not scored."""
     idx, y = [], []
     for i, ex in enumerate(examples):
         label = ex.labels[head]
-        if label is not None and (source is None or source in ex.label_sources[head]):
+        if label is None or head in ex.weak:
+            continue
+        if source is None or source in ex.label_sources[head]:
             idx.append(i)
             y.append(labels.index(label))
     return np.array(idx, dtype=int), np.array(y, dtype=int)
@@ -166,4 +170,6 @@ def write_report(folder: Path, report: dict[str, Any]) -> None:
         }
         for split, data in report["splits"].items()
     }
+    if "traffic" in report:
+        card["traffic"] = report["traffic"]
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

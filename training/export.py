@@ -36,6 +36,7 @@ from training.data import IGNORE, Encoded, encode, iterate, load_tokenizer, subs
 from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
 from training.quantize import RECIPES, Recipe, quantize
+from training.traffic_eval import set_operating_points
 from training.train import WEIGHTS, english
 
 MAX_ONNX_BYTES = 36 * 1024 * 1024
@@ -71,7 +72,7 @@ def export_model(
     """Calibrate on `val`, quantize, check parity and write `models_dir/version`."""
     model.eval()
     tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
-    enc = encode(tok, val)
+    enc = encode(tok, val, background_weight=0.0)  # weight 0 marks weak labels
     fp32_logits = torch_logits(model, enc)
     heads = calibrate_heads(fp32_logits, enc)
 
@@ -107,15 +108,20 @@ def export_model(
         shutil.copy(base_model_dir() / "tokenizer.json", staging / "tokenizer.json")
         card = build_card(version, config, heads, staging, parity, len(val))
         (staging / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        # Operating points are read off the shipped int8 artifact on the
+        # validation traffic mix, before the folder becomes visible.
+        set_operating_points(staging, val)
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return folder
 
 
 def calibrate_heads(logits: list[np.ndarray], enc: Encoded) -> list[HeadSpec]:
+    """Temperatures and F1 thresholds from annotators' labels only: a weak
+    background label (weight 0 here) is a prior for training, not ground truth."""
     specs = []
     for j, (head, labels) in enumerate(HEADS.items()):
-        known = enc.labels[:, j] != IGNORE
+        known = (enc.labels[:, j] != IGNORE) & (enc.weights[:, j] > 0)
         y = enc.labels[known, j]
         temperature = fit_temperature(logits[j][known], y)
         risk = 1 - softmax(logits[j][known], temperature)[:, 0]

@@ -72,17 +72,29 @@ TABLE: dict[tuple[str, str], CellMeaning] = {
     ),
     # "No misleading claim" may be no claim at all, so it asserts only veracity.
     ("misleading_information", "none×any"): CellMeaning(dict(_NOT_MISLEADING)),
+    # Dangerous advice is a claim with a severe propensity for harm; the phrase
+    # list fired, so an override refutes the harm, not the words' veracity.
+    ("misleading_information", "dangerous_remedy×any"): CellMeaning(
+        {"claim": "claim", "veracity": "misleading", "harm": "harmful"}, {"harm": "not_harmful"}
+    ),
+    # Incitement came from the phrase list; the abuse head learned threats as
+    # hate_or_threat, and an override says the words were not abuse.
+    ("violent_speech_and_abuse", "incitement"): CellMeaning({"abuse": "hate_or_threat"}, {"abuse": "none"}),
     ("violent_speech_and_abuse", "hate_or_threat"): CellMeaning(
         {"abuse": "hate_or_threat"}, {"abuse": "none"}
     ),
-    ("violent_speech_and_abuse", "offensive"): CellMeaning({"abuse": "offensive"}, {"abuse": "none"}),
+    ("violent_speech_and_abuse", "targeted_insult"): CellMeaning({"abuse": "offensive"}, {"abuse": "none"}),
     ("violent_speech_and_abuse", "none"): CellMeaning({"abuse": "none"}),
     ("spam_and_platform_manipulation", "spam×coordinated"): CellMeaning(
         {"spam": "spam"}, {"spam": "not_spam"}
     ),
-    ("spam_and_platform_manipulation", "spam"): CellMeaning({"spam": "spam"}, {"spam": "not_spam"}),
+    ("spam_and_platform_manipulation", "spam×new_account"): CellMeaning(
+        {"spam": "spam"}, {"spam": "not_spam"}
+    ),
+    ("spam_and_platform_manipulation", "spam×text_only"): CellMeaning({"spam": "spam"}, {"spam": "not_spam"}),
     # Coordination is behaviour, not text: the words themselves are not spam.
     ("spam_and_platform_manipulation", "coordinated"): CellMeaning({"spam": "not_spam"}),
+    ("spam_and_platform_manipulation", "new_account"): CellMeaning({"spam": "not_spam"}),
     ("spam_and_platform_manipulation", "not_spam"): CellMeaning({"spam": "not_spam"}),
 }
 NOT_TEXT = frozenset({"manipulated_media", "amplification"})

@@ -172,10 +172,10 @@ def fine_tune(
     torch.manual_seed(options.seed)
     torch.set_num_threads(options.threads or config.threads or os.cpu_count() or 1)
     tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
-    enc = encode(tok, examples)
+    enc = encode(tok, examples, config.background_weight)
     weights = [
         torch.tensor(w, dtype=torch.float32)
-        for w in class_weights(label_matrix(examples), config.class_weight_power)
+        for w in class_weights(label_matrix(examples), config.class_weight_power, enc.weights)
     ]
     tuned = config.model_copy(
         update={

@@ -35,6 +35,7 @@ from training.data import (
     load_tokenizer,
     pad,
     subsample,
+    weight_matrix,
 )
 from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
@@ -64,7 +65,9 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
     val_enc = encode(tok, val)
     weights = [
         torch.tensor(w, dtype=torch.float32)
-        for w in class_weights(label_matrix(pool), config.class_weight_power)
+        for w in class_weights(
+            label_matrix(pool), config.class_weight_power, weight_matrix(pool, config.background_weight)
+        )
     ]
     per_epoch = math.ceil(len(cap_per_source(pool, config.max_per_source, config.seed)) / config.batch_size)
     total_steps = max(1, math.ceil(config.epochs * per_epoch))
@@ -105,7 +108,7 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
     log = (out_dir / "metrics.jsonl").open("a", encoding="utf-8")
     for epoch in range(state["epoch"], math.ceil(config.epochs)):
         examples = cap_per_source(pool, config.max_per_source, config.seed, epoch)
-        enc = encode(tok, examples)
+        enc = encode(tok, examples, config.background_weight)
         batches = bucketed_batches([len(s) for s in enc.ids], config.batch_size, config.seed + epoch)
         model.train()
         started, losses = time.monotonic(), []
@@ -183,17 +186,23 @@ def _loss(
     model: MultiHeadClassifier, enc: Encoded, batch: list[int], weights: list[torch.Tensor]
 ) -> torch.Tensor:
     """Sum over heads of the class-weighted mean loss over the examples that
-    label the head: an unknown label contributes no gradient to its head."""
+    label the head: an unknown label contributes no gradient to its head, and
+    a weak (background) label contributes `background_weight` of one."""
     ids, mask = pad([enc.ids[i] for i in batch])
     labels = torch.from_numpy(enc.labels[batch])
+    example_weights = torch.from_numpy(enc.weights[batch])
     logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
     total = torch.zeros(())
     for j, head_logits in enumerate(logits):
         target = labels[:, j]
-        if bool((target != IGNORE).any()):
-            total = total + functional.cross_entropy(
-                head_logits, target, weight=weights[j], ignore_index=IGNORE
+        known = target != IGNORE
+        if bool(known.any()):
+            per_example = functional.cross_entropy(
+                head_logits, target, weight=weights[j], ignore_index=IGNORE, reduction="none"
             )
+            w = example_weights[:, j] * known
+            norm = (weights[j][target.clamp(min=0)] * w).sum()
+            total = total + (per_example * w).sum() / norm.clamp(min=1e-8)
     return total
 
 

@@ -23,6 +23,8 @@ def model(assessor: AssessorDep) -> dict[str, Any]:
         "max_length": card.max_length,
         "heads": [h.model_dump() for h in card.heads],
         "metrics": card.metrics,
+        "operating_points": {k: v.model_dump() for k, v in card.operating_points.items()},
+        "traffic": extra.get("traffic"),
         "quantization": extra.get("quantization", {}).get("chosen"),
         "licenses": {k: v["license"] for k, v in extra.get("data", {}).get("sources", {}).items()},
     }

@@ -36,6 +36,22 @@ class HeadSpec(BaseModel):
         return self
 
 
+class OperatingPoint(BaseModel):
+    """Where a signal fires, chosen for a target precision on a traffic mix of
+    mostly ordinary tweets at a stated prevalence (training/operating.py), not
+    for F1 on a balanced validation set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float = Field(ge=0, le=1)
+    positive: tuple[str, ...] = Field(min_length=1, description="Labels of the head that count as positive.")
+    prevalence: float = Field(gt=0, lt=1, description="Share of positives assumed in the traffic mix.")
+    target_precision: float = Field(gt=0, le=1)
+    precision: float = Field(ge=0, le=1, description="Precision on the validation mix at the threshold.")
+    recall: float = Field(ge=0, le=1, description="Recall of validation positives at the threshold.")
+    met: bool = Field(description="Whether the target precision was reached.")
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -46,6 +62,9 @@ class ModelCard(BaseModel):
     heads: tuple[HeadSpec, ...] = Field(min_length=1)
     files: dict[str, str] = Field(description="File name -> sha256, for every file the model needs.")
     metrics: dict[str, Any] = Field(default_factory=dict)
+    operating_points: dict[str, OperatingPoint] = Field(
+        default_factory=dict, description="Signal name -> where it fires; overrides the head's F1 threshold."
+    )
 
     @model_validator(mode="after")
     def _files_named(self) -> ModelCard:
@@ -55,6 +74,15 @@ class ModelCard(BaseModel):
         names = [h.name for h in self.heads]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate heads: {names}")
+        for signal, point in self.operating_points.items():
+            kind, _, label = signal.partition(".")
+            head = label if kind == "risk" else kind
+            if head not in names or (kind != "risk" and label not in self.head(head).labels):
+                raise ValueError(f"operating point for unknown signal {signal!r}")
+            if not set(point.positive) <= set(self.head(head).labels):
+                raise ValueError(
+                    f"operating point {signal!r}: positive labels {point.positive} not in head {head}"
+                )
         return self
 
     def head(self, name: str) -> HeadSpec:

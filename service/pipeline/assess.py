@@ -26,9 +26,11 @@ from service.schemas.assessment import (
 from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
 from service.text.language import detect_language
+from service.text.patterns import match_patterns, pattern_signals
 
 SUPPORTED_LANGUAGES = frozenset({"en"})
 _NEEDS_REVIEW_SEVERITY = 0.5
+NEW_ACCOUNT_DAYS = 30  # an account younger than this at posting time is "new" (account.new)
 
 
 Media = list[list[PreparedMedia]]
@@ -156,16 +158,22 @@ class Assessor:
         if self.media is not None and media:
             reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
         campaign = campaigns.get(tweet.id)
+        patterns = match_patterns(tweet.text) if supported else []
+        young = _account_age_days(tweet, now)
         extra = {
             "media.altered": verdict.score,
             "media.forensic": verdict.forensic,
             "behaviour.coordination": 1.0 if campaign else 0.0,
+            "account.new": 1.0 if young is not None and young < NEW_ACCOUNT_DAYS else 0.0,
+            **pattern_signals(patterns),
         }
         signals = compute_signals(served.model.card, probs, extra)
         evidence = {
             "media.altered": verdict.basis,
             "media.forensic": verdict.advisory,
             "behaviour.coordination": [campaign.describe()] if campaign else [],
+            "account.new": [f"account created {young:.0f} days before posting"] if young is not None else [],
+            **{m.signal: [m.describe()] for m in patterns},
         }
         recs = [r for d in evaluate(served.policies, signals, evidence) for r in d.recommendations]
         if not supported:
@@ -224,6 +232,17 @@ class Assessor:
             model_version=served.model.version,
             policy_versions=served.policy_versions,
         )
+
+
+def _account_age_days(tweet: Tweet, now: datetime) -> float | None:
+    """Days between the account's creation and the tweet; None when unknown."""
+    created = tweet.author.created_at
+    if created is None:
+        return None
+    posted = tweet.created_at or now
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    posted = posted if posted.tzinfo else posted.replace(tzinfo=UTC)
+    return max(0.0, (posted - created).total_seconds() / 86400)
 
 
 def _needs_review(lang: str, version: str) -> Recommendation:

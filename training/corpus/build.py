@@ -16,7 +16,7 @@ from pathlib import Path
 from service.text import MENTION_PLACEHOLDER, URL_PLACEHOLDER, normalise
 from training.corpus.heads import HEADS, Labels
 from training.corpus.manifest import SPLITS, Manifest, load_manifest, verify
-from training.corpus.mapping import UnknownLabelError, map_row
+from training.corpus.mapping import BACKGROUND, UnknownLabelError, map_row
 from training.corpus.sources import LOADERS, Malformed, SourceRow
 
 # Sources without an official split are split 80/10/10 by a hash of the
@@ -36,6 +36,10 @@ class Example:
     sources: tuple[str, ...]
     labels: Labels  # head -> label, or None where no source knows
     label_sources: dict[str, tuple[str, ...]]  # head -> sources that voted for the label
+    weak: frozenset[str] = frozenset()  # heads labelled only by a source's BACKGROUND prior
+    # (source, field, value) of every merged row: the source's own labels, so
+    # reports can select "OLID NOT" or "CONSTRAINT fake" exactly.
+    fields: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass(slots=True)
@@ -64,6 +68,7 @@ class _Row:
     row: SourceRow
     text: str
     labels: dict[str, str]
+    weak: dict[str, str]
 
 
 def dedup_key(normalised_text: str) -> str:
@@ -104,7 +109,8 @@ def _build(data_dir: Path, manifest: Manifest) -> Corpus:
                 field_, value = exc.args[0]
                 report.dropped[(source.name, f"unknown_label {field_}={value!r}")] += 1
                 continue
-            if not labels:
+            weak = {h: v for h, v in BACKGROUND.get(source.name, {}).items() if h not in labels}
+            if not labels and not weak:
                 report.dropped[(source.name, "no_head_label")] += 1
                 continue
             text = normalise(item.text)
@@ -112,7 +118,7 @@ def _build(data_dir: Path, manifest: Manifest) -> Corpus:
             if not key:
                 report.dropped[(source.name, "empty_text")] += 1
                 continue
-            groups.setdefault(key, []).append(_Row(source.name, source.lang, item, text, labels))
+            groups.setdefault(key, []).append(_Row(source.name, source.lang, item, text, labels, weak))
 
     examples = []
     for key, rows in groups.items():
@@ -125,7 +131,8 @@ def _build(data_dir: Path, manifest: Manifest) -> Corpus:
 
 def _merge(key: str, rows: list[_Row], report: BuildReport) -> Example | None:
     """One example per near-duplicate group. A head keeps its label only when
-    every row that labels it agrees; otherwise it becomes unknown (masked)."""
+    every row that labels it agrees; otherwise it becomes unknown (masked).
+    A weak (background) label counts only where no annotator labels the head."""
     seen: list[str] = []
     for r in rows:
         if r.source in seen:
@@ -137,12 +144,19 @@ def _merge(key: str, rows: list[_Row], report: BuildReport) -> Example | None:
 
     labels: Labels = dict.fromkeys(HEADS)
     label_sources: dict[str, tuple[str, ...]] = {}
+    weak: set[str] = set()
     for head in HEADS:
-        votes = {r.labels[head] for r in rows if head in r.labels}
+        voters = [(r.source, r.labels[head]) for r in rows if head in r.labels]
+        if not voters:
+            voters = [(r.source, r.weak[head]) for r in rows if head in r.weak]
+            if voters:
+                weak.add(head)
+        votes = {label for _, label in voters}
         if len(votes) == 1:
             labels[head] = votes.pop()
-            label_sources[head] = tuple(dict.fromkeys(r.source for r in rows if head in r.labels))
+            label_sources[head] = tuple(dict.fromkeys(source for source, _ in voters))
         elif len(votes) > 1:
+            weak.discard(head)
             report.conflicts[head] += 1
     if not label_sources:
         for r in rows:
@@ -159,6 +173,8 @@ def _merge(key: str, rows: list[_Row], report: BuildReport) -> Example | None:
         sources=tuple(seen),
         labels=labels,
         label_sources=label_sources,
+        weak=frozenset(weak),
+        fields=frozenset((r.source, f, v) for r in rows for f, v in r.row.fields),
     )
 
 

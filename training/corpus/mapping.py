@@ -43,6 +43,29 @@ MAPPING: Final[dict[str, dict[tuple[str, str], Cell]]] = {
         ("class_label", "yes_asks_question"): {},
         ("class_label", "yes_other"): {},
     },
+    # 1B is the one sizeable source of non-claims (opinions, jokes, questions).
+    "checkthat2022_1b": {
+        ("class_label", "1"): {"claim": "claim"},
+        ("class_label", "0"): {"claim": "no_claim"},
+    },
+    # Check-worthy implies a verifiable claim; not check-worthy says nothing
+    # (a claim can be true and dull).
+    "checkthat2022_1a": {
+        ("class_label", "1"): {"claim": "claim"},
+        ("class_label", "0"): {},
+    },
+    # Everyday tweets: their task labels say nothing about our heads; they
+    # teach only through the weak BACKGROUND labels below.
+    "tweeteval_emoji": {("emoji", str(i)): {} for i in range(20)},
+    "tweeteval_emotion": {("emotion", str(i)): {} for i in range(4)},
+    "tweeteval_irony": {("irony", str(i)): {} for i in range(2)},
+    "tweeteval_sentiment": {("sentiment", str(i)): {} for i in range(3)},
+    # HatEval: hate against immigrants or women. "Not hate" still holds plenty
+    # of offensive tweets, so it says nothing about abuse.
+    "tweeteval_hate": {
+        ("hate", "1"): {"abuse": "hate_or_threat"},
+        ("hate", "0"): {},
+    },
     "nlp4if2021": {
         ("q1", "yes"): {"claim": "claim"},
         ("q1", "no"): {"claim": "no_claim"},
@@ -76,10 +99,13 @@ MAPPING: Final[dict[str, dict[tuple[str, str], Cell]]] = {
         ("label", "true"): _CREDIBLE_CLAIM,
     },
     "olid": {
+        # Level A says "offensive"; level B says whether anyone is targeted.
+        # Untargeted profanity is not abuse (violent-speech policy), so the
+        # abuse label comes from level B: TIN is offensive, UNT is none.
         ("subtask_a", "NOT"): {"abuse": "none"},
-        ("subtask_a", "OFF"): {"abuse": "offensive"},
-        ("subtask_b", "TIN"): {},
-        ("subtask_b", "UNT"): {},
+        ("subtask_a", "OFF"): {},
+        ("subtask_b", "TIN"): {"abuse": "offensive"},
+        ("subtask_b", "UNT"): {"abuse": "none"},
         ("subtask_b", "NULL"): {},
         # A targeted insult or threat against a group is hate-like.
         ("subtask_c", "GRP"): {"abuse": "hate_or_threat"},
@@ -107,6 +133,22 @@ MAPPING: Final[dict[str, dict[tuple[str, str], Cell]]] = {
         ("label", "offensive"): {"abuse": "offensive"},
         ("label", "defamation"): {},
     },
+}
+
+
+# Weak labels implied by a source's sampling rather than by an annotator: every
+# row of the source carries them unless an annotator's label for the same head
+# says otherwise (build.py). Training weighs them by `background_weight`.
+# Everyday tweets are mostly not claims, not harmful, not spam and not abusive;
+# veracity stays unknown (masked): a tweet that makes no claim has no veracity.
+_EVERYDAY: Final = {"claim": "no_claim", "harm": "not_harmful", "spam": "not_spam", "abuse": "none"}
+BACKGROUND: Final[dict[str, Cell]] = {
+    "tweeteval_emoji": _EVERYDAY,
+    "tweeteval_emotion": _EVERYDAY,
+    "tweeteval_irony": _EVERYDAY,
+    "tweeteval_sentiment": _EVERYDAY,
+    # Collected for hate speech: only "not spam" is safe to imply.
+    "tweeteval_hate": {"spam": "not_spam"},
 }
 
 

@@ -96,6 +96,10 @@ _simple("constraint_en", tsv=False, header=True, width=3, text=1, labels={"label
 # topic, tweet_id, tweet_url, tweet_text, class_label
 _simple("checkthat2022_1c", tsv=True, header=True, width=5, text=3, labels={"class_label": 4}, row_id=1)
 _simple("checkthat2022_1d", tsv=True, header=True, width=5, text=3, labels={"class_label": 4}, row_id=1)
+# 1A (check-worthy) and 1B (verifiable claim) label the same tweet ids as 1C/1D;
+# build.py merges them with 1C/1D through the near-duplicate key.
+_simple("checkthat2022_1a", tsv=True, header=True, width=5, text=3, labels={"class_label": 4}, row_id=1)
+_simple("checkthat2022_1b", tsv=True, header=True, width=5, text=3, labels={"class_label": 4}, row_id=1)
 # Unnamed: 0, count, hate_speech, offensive_language, neither, class, tweet
 _simple("davidson", tsv=False, header=True, width=7, text=6, labels={"class": 5}, row_id=0)
 # id, tweet, subtask_a, subtask_b, subtask_c
@@ -177,3 +181,33 @@ def _hindi(src: Source, data_dir: Path) -> Iterator[SourceRow | Malformed]:
             continue
         labels = [("label", lab.strip()) for lab in row[1].split(",") if lab.strip()]
         yield SourceRow(row[0], labels, f.split, f"{f.path}:{i}")
+
+
+def _tweeteval(task: str) -> Loader:
+    """TweetEval keeps one tweet per line in `{split}_text.txt` and its label on
+    the same line of the sibling `{split}_labels.txt`. A count mismatch between
+    the two files would misalign every label after it, so it fails loudly."""
+
+    def load(src: Source, data_dir: Path) -> Iterator[SourceRow | Malformed]:
+        for f in src.files:
+            if not f.path.endswith("_text.txt"):
+                continue
+            texts = (data_dir / f.path).read_text(encoding="utf-8").split("\n")
+            labels_path = data_dir / f.path.replace("_text.txt", "_labels.txt")
+            labels = labels_path.read_text(encoding="utf-8").split("\n")
+            texts, labels = _drop_trailing_blank(texts), _drop_trailing_blank(labels)
+            if len(texts) != len(labels):
+                raise ValueError(f"{f.path}: {len(texts)} texts but {len(labels)} labels")
+            for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+                yield SourceRow(text, [(task, label.strip())], f.split, f"{f.path}:{i}")
+
+    LOADERS[f"tweeteval_{task}"] = load
+    return load
+
+
+def _drop_trailing_blank(lines: list[str]) -> list[str]:
+    return lines[:-1] if lines and not lines[-1].strip() else lines
+
+
+for _task in ("emoji", "emotion", "irony", "sentiment", "hate"):
+    _tweeteval(_task)
