@@ -113,7 +113,7 @@ def data_stats(
         json.dump(as_dict(corpus), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        render(corpus, Console(width=220))
+        render(corpus, Console(width=320))
 
 
 @app.command("train")

@@ -100,7 +100,7 @@ def test_stats_cover_every_head_label(corpus: Corpus) -> None:
     assert sum(data["splits"].values()) == len(corpus.examples)
     seen = {(r["head"], r["label"]) for r in data["labels"]}
     assert seen == {(h, lab) for h, labels in HEADS.items() for lab in labels}
-    console = Console(width=220, record=True)
+    console = Console(width=320, record=True)
     render(corpus, console)
     text = console.export_text()
     assert "hate_or_threat" in text and "Clean-up per source" in text
@@ -114,3 +114,38 @@ def test_cli_data_verify_and_stats(corpus_dir: Path) -> None:
     bad = subprocess.run([*cli, "verify", "--data-dir", "/nonexistent"], capture_output=True, text=True)
     assert bad.returncode == 1
     assert "HARMLABEL_CORPUS_DIR" in bad.stderr
+
+
+def test_everyday_tweets_teach_only_through_weak_labels(corpus: Corpus) -> None:
+    everyday = [ex for ex in corpus.examples if ex.sources == ("tweeteval_emoji",)]
+    assert len(everyday) > 40_000
+    for ex in everyday[:2000]:
+        assert ex.labels["veracity"] is None  # no claim, no veracity
+        assert ex.weak == {"claim", "harm", "spam", "abuse"}
+        assert ex.labels["claim"] == "no_claim" and ex.labels["spam"] == "not_spam"
+
+
+def test_an_annotators_label_wins_over_a_weak_one(corpus: Corpus) -> None:
+    # HatEval tweets are weakly "not spam" only; their abuse label is an annotator's.
+    hate = [ex for ex in corpus.examples if ("tweeteval_hate", "hate", "1") in ex.fields]
+    assert hate and all(ex.labels["abuse"] == "hate_or_threat" and "abuse" not in ex.weak for ex in hate)
+    # Where an everyday tweet was also annotated elsewhere, the annotation is kept, not weakened.
+    shared = [ex for ex in corpus.examples if "tweeteval_emoji" in ex.sources and len(ex.sources) > 1]
+    for ex in shared:
+        for head in ex.weak:
+            assert set(ex.label_sources[head]) <= {s for s in ex.sources if s.startswith("tweeteval")}
+
+
+def test_checkthat_1b_claims_merge_with_1c_harm_labels(corpus: Corpus) -> None:
+    both = [ex for ex in corpus.examples if {"checkthat2022_1b", "checkthat2022_1c"} <= set(ex.sources)]
+    assert len(both) > 3000  # the same tweet ids
+    assert {ex.labels["claim"] for ex in both} >= {"claim", "no_claim"}
+    assert sum(ex.labels["harm"] is not None for ex in both) / len(both) > 0.95
+
+
+def test_untargeted_profanity_is_not_abuse(corpus: Corpus) -> None:
+    untargeted = [ex for ex in corpus.examples if ("olid", "subtask_b", "UNT") in ex.fields]
+    targeted = [ex for ex in corpus.examples if ("olid", "subtask_b", "TIN") in ex.fields]
+    assert len(untargeted) > 400 and len(targeted) > 3000
+    assert Counter(ex.labels["abuse"] for ex in untargeted).most_common(1)[0][0] == "none"
+    assert {ex.labels["abuse"] for ex in targeted} <= {"offensive", "hate_or_threat", None}

@@ -44,8 +44,11 @@ _INCITEMENT = re.compile(
         r"(?:\w+\s+){0,2}?(?:down|to\s+the\s+ground)",
         r"set\s+(?:fire\s+to|alight)\b",
         r"set\s+(?:them|it|those\s+\w+)\s+on\s+fire",
-        # Killing or maiming a person or group; wishing it; promising it.
-        _KILL + r"\s+" + _TARGET,
+        # Killing or maiming a person or group, as a call (imperative at the
+        # start of a clause, "let's", "go"), a wish ("should be shot") or a
+        # promise ("I will kill you"); "it can kill you" is none of these.
+        r"(?:^|(?<=[.!?;:,\n])\s*|(?:let'?s|lets|go|just|must|should)\s+)" + _KILL + r"\s+" + _TARGET,
+        _KILL + r"\s+(?:all|every)\s+(?:\w+\s+)?" + _GROUPS,
         _SHOULD + r"\s+(?:all\s+)?(?:be\s+)?" + _KILLED,
         r"(?:i|we)" + _WILL + r"\s+" + _HURT + r"\s+" + _TARGET,
     )

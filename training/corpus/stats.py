@@ -62,8 +62,8 @@ def render(corpus: Corpus, console: Console) -> None:
     table = Table(
         title="Examples per head × label × source (a merged example counts for each source that labels it)"
     )
-    table.add_column("head")
-    table.add_column("label")
+    table.add_column("head", no_wrap=True)
+    table.add_column("label", no_wrap=True, min_width=14)
     for split in SPLITS:
         table.add_column(split, justify="right")
     for s in sources:
