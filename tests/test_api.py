@@ -154,6 +154,10 @@ def test_model_policies_readiness_and_metrics(client: TestClient) -> None:
     model = client.get("/v1/model").json()
     assert model["version"] and {h["name"] for h in model["heads"]} >= {"veracity", "harm", "abuse", "spam"}
     assert all("threshold" in h and "temperature" in h for h in model["heads"])
+    points = model["operating_points"]
+    assert {"claim.claim", "veracity.misleading", "risk.abuse", "spam.spam"} <= set(points)
+    assert all(0 < p["threshold"] < 1 and p["target_precision"] and p["prevalence"] for p in points.values())
+    assert model["traffic"]["slices"]["TweetEval emoji"]["n"] > 1000
     policies = client.get("/v1/policies").json()["policies"]
     assert {p["id"] for p in policies} >= {"misleading_information", "manipulated_media", "amplification"}
     assert all(p["rules"] and p["version"] for p in policies)

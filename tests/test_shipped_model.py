@@ -63,3 +63,14 @@ def test_metrics_json_matches_the_card(shipped: TextModel) -> None:
     assert metrics["model_version"] == shipped.version
     for split, data in shipped.card.metrics.items():
         assert metrics["splits"][split]["targets"] == data["targets"]
+
+
+def test_card_reports_traffic_and_what_the_model_must_not_be_used_for(shipped: TextModel) -> None:
+    text = (shipped.folder / "card.md").read_text(encoding="utf-8")
+    assert "What it must not be used for" in text and "not a veracity judgement" in text
+    assert "Traffic report" in text and "Operating points" in text
+    extra = shipped.card.model_extra or {}
+    assert extra["traffic"]["model_version"] == shipped.version
+    assert extra["training"]["wall_seconds"] > 0
+    doc = (REPO / "docs" / "traffic.md").read_text(encoding="utf-8")
+    assert f"`{shipped.version}`" in doc  # docs/traffic.md describes the served model

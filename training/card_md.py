@@ -66,7 +66,13 @@ def render(folder: Path) -> str:
         f"# Model card: {card['version']}",
         "",
         f"Base model: {card['base_model']}. Created {card['created_at']} from commit "
-        f"`{card['training']['git_commit']}` with config `{card['training']['config']['name']}`.",
+        f"`{card['training']['git_commit']}` with config `{card['training']['config']['name']}`"
+        + (
+            f", trained in {card['training']['wall_seconds'] / 60:.0f} minutes on "
+            f"{card['training'].get('hardware', 'unknown hardware')}."
+            if card["training"].get("wall_seconds")
+            else "."
+        ),
         "",
         "## Intended use",
         "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -59,7 +60,24 @@ def export(config: TrainConfig, run_dir: Path, corpus_dir: Path, models_dir: Pat
     version = version or config.version or f"{config.name}-{dt.date.today():%Y%m%d}"
     corpus = build_corpus(corpus_dir)
     val = subsample(english(corpus.split("validation")), config.max_eval_examples, config.seed)
-    return export_model(load_trained(run_dir, config), config, val, models_dir, version)
+    folder = export_model(load_trained(run_dir, config), config, val, models_dir, version)
+    record_training_time(folder, run_dir)
+    return folder
+
+
+def record_training_time(folder: Path, run_dir: Path) -> None:
+    """Copy the run's per-epoch log (steps, loss, seconds, validation F1) into
+    the card, with the total training wall time."""
+    log = run_dir / "metrics.jsonl"
+    if not log.is_file():
+        return
+    epochs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = folder / CARD_FILE
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["training"]["epochs"] = epochs
+    card["training"]["wall_seconds"] = round(sum(e.get("seconds") or 0 for e in epochs), 1)
+    card["training"]["hardware"] = f"{os.cpu_count()} CPU cores"
+    path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
 def export_model(
