@@ -182,7 +182,7 @@ def evaluate_cmd(
     folder = model or resolve_current(settings.models_dir)
     corpus_dir = _corpus_dir(settings, data_dir)
     report = evaluate(folder, corpus_dir, tuple(split or ("validation", "test")), max_examples)
-    report["traffic"] = traffic_report(folder, validation(corpus_dir), settings.policies_dir)
+    report["traffic"] = traffic_report(folder, validation(corpus_dir), settings.policies_dir, max_examples)
     write_report(folder, report)
     card_md.write(folder)
     if traffic_doc is not None:

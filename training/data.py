@@ -97,7 +97,7 @@ def subsample(examples: list[Example], limit: int | None, seed: int) -> list[Exa
         if quota[ex.sources[0]] > 0:
             quota[ex.sources[0]] -= 1
             kept.append(ex)
-    return kept
+    return kept[:limit]  # rounding quotas up for tiny sources may overshoot by a few
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,12 @@ def choose(card: ModelCard, examples: list[Example], probs: list[np.ndarray]) ->
         pos = strong & np.array([e.labels[target.head] in target.positive for e in examples]) & ~everyday
         neg_dom = strong & ~pos & ~everyday
         if not pos.any() or not everyday.any():
+            # Nothing to measure on (a tiny validation sample): fire at 0.5,
+            # and say the target was not met.
+            out[signal] = OperatingPoint(
+                threshold=0.5, positive=target.positive, prevalence=target.prevalence,
+                target_precision=target.precision, precision=0.0, recall=0.0, met=False,
+            )  # fmt: skip
             continue
         out[signal] = _point(values, pos, everyday, neg_dom, target)
     return out

@@ -52,12 +52,16 @@ def set_operating_points(folder: Path, examples: list[Example]) -> dict[str, Any
 
 
 def traffic_report(
-    folder: Path, examples: list[Example], policies_dir: Path = DEFAULT_POLICIES
+    folder: Path,
+    examples: list[Example],
+    policies_dir: Path = DEFAULT_POLICIES,
+    max_per_slice: int | None = None,
 ) -> dict[str, Any]:
+    """`max_per_slice` keeps the first N examples of each slice (quick runs)."""
     model = TextModel(folder)
     policies = load_policies(policies_dir, known_signals(model.card), thresholds(model.card))
     assessor = Assessor(model, policies)
-    slices = traffic.slice_examples(examples)
+    slices = {name: exs[:max_per_slice] for name, exs in traffic.slice_examples(examples).items()}
     chosen = {e.id: e for exs in slices.values() for e in exs}
     outcomes = traffic.run(assessor, list(chosen.values()))
     out = traffic.report(slices, outcomes)
