@@ -36,13 +36,17 @@ def test_the_chosen_threshold_reaches_the_target_precision_on_the_mix() -> None:
     t = point.threshold
     tpr, fpr = (
         (values[pos] >= t).mean(),
-        0.8 * (values[everyday] >= t).mean() + 0.2 * (values[neg_dom] >= t).mean(),
+        operating.EVERYDAY_SHARE * (values[everyday] >= t).mean()
+        + (1 - operating.EVERYDAY_SHARE) * (values[neg_dom] >= t).mean(),
     )
     assert 0.05 * tpr / (0.05 * tpr + 0.95 * fpr) == pytest.approx(point.precision, abs=1e-3)
     # One grid step lower no longer meets the target (the lowest such threshold was chosen).
     lower = t - 0.01
     tpr2 = (values[pos] >= lower).mean()
-    fpr2 = 0.8 * (values[everyday] >= lower).mean() + 0.2 * (values[neg_dom] >= lower).mean()
+    fpr2 = (
+        operating.EVERYDAY_SHARE * (values[everyday] >= lower).mean()
+        + (1 - operating.EVERYDAY_SHARE) * (values[neg_dom] >= lower).mean()
+    )
     assert 0.05 * tpr2 / (0.05 * tpr2 + 0.95 * fpr2) < 0.8 or lower < operating.GRID[0]
 
 

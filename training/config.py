@@ -27,6 +27,12 @@ class TrainConfig(BaseModel):
     max_train_examples: int | None = None
     max_eval_examples: int | None = None
     max_per_source: int | None = Field(None, description="Cap on training examples drawn from one source.")
+    url_dropout: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Chance, per example and epoch, of training on the text without its URLs.",
+    )
     background_weight: float = Field(
         1.0, ge=0.0, le=1.0, description="Loss weight of a weak label implied by a source's sampling."
     )

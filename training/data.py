@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,10 +11,12 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from service.text import URL_PLACEHOLDER
 from training.corpus import Example
 from training.corpus.heads import HEADS
 
 IGNORE = -100  # label index for "this source says nothing about the head"
+_URL_TOKEN = re.compile(rf"\b{URL_PLACEHOLDER}\b")
 
 
 def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
@@ -107,8 +110,25 @@ class Encoded:
     weights: np.ndarray  # [examples, heads] loss weight of each label
 
 
-def encode(tok: Tokenizer, examples: list[Example], background_weight: float = 1.0) -> Encoded:
-    encs = tok.encode_batch([ex.text for ex in examples])
+def drop_urls(examples: list[Example], rate: float, seed: int) -> list[str]:
+    """Each text, without its URL placeholders with probability `rate`.
+
+    CONSTRAINT's real posts carry a URL far more often than its fake ones, so
+    a model can learn "no link, so fake" and flag every ordinary tweet without
+    one. Training on both forms of the same text takes that shortcut away."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for ex in examples:
+        drop = URL_PLACEHOLDER in ex.text and rng.random() < rate
+        out.append(" ".join(_URL_TOKEN.sub(" ", ex.text).split()) if drop else ex.text)
+    return out
+
+
+def encode(
+    tok: Tokenizer, examples: list[Example], background_weight: float = 1.0, texts: list[str] | None = None
+) -> Encoded:
+    """`texts` replaces the examples' own texts (augmented copies)."""
+    encs = tok.encode_batch(texts if texts is not None else [ex.text for ex in examples])
     return Encoded([e.ids for e in encs], label_matrix(examples), weight_matrix(examples, background_weight))
 
 

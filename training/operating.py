@@ -4,7 +4,7 @@ on realistic traffic rather than for F1 on a balanced validation set.
 For a signal (a head's label, or `risk.<head>`) with a stated prevalence π and
 a target precision, the precision at threshold t on the mix is
 
-    π·TPR(t) / (π·TPR(t) + (1 − π)·(0.8·FPR_everyday(t) + 0.2·FPR_in_domain(t)))
+    π·TPR(t) / (π·TPR(t) + (1 − π)·(0.89·FPR_everyday(t) + 0.11·FPR_in_domain(t)))
 
 TPR comes from validation examples an annotator labelled positive; FPR from
 everyday TweetEval tweets (assumed negative: ordinary traffic) and from
@@ -26,7 +26,10 @@ import numpy as np
 from service.inference.card import ModelCard, OperatingPoint
 from training.corpus import Example
 
-EVERYDAY_SHARE: Final = 0.8  # of the negatives: ordinary tweets; the rest in-domain
+# Of the negatives: ordinary tweets; the rest in-domain. The traffic report's
+# mix (training/traffic.py) is 80% everyday and 10% in-domain benign tweets,
+# so everyday tweets are 8/9 of its negatives.
+EVERYDAY_SHARE: Final = 0.89
 EVERYDAY_SOURCES: Final = frozenset(
     {"tweeteval_emoji", "tweeteval_emotion", "tweeteval_irony", "tweeteval_sentiment"}
 )
@@ -39,19 +42,38 @@ class Target:
     positive: tuple[str, ...]
     prevalence: float
     precision: float
+    # A signal the policies always require beside this one (veracity is read
+    # only where the claim head fires): the point is chosen on what passes
+    # that gate at its own operating point, as the action would fire.
+    given: str | None = None
+    # Labels that count as negatives; by default every label not positive.
+    # A "disputed" claim labelled misleading is the wrong cell, not a false
+    # alarm on a credible tweet, so veracity signals count only credible.
+    negative: tuple[str, ...] | None = None
 
 
 # signal -> what counts as positive, its prevalence in the mix, and the
-# precision its action needs. Claim detection only gates other signals, so it
-# aims lower; visibility and labels aim at 0.8, spam (queued for review) 0.9.
+# precision its action needs. Claim detection only gates other signals;
+# labels, reduced visibility and spam (queued for review, or reduced with
+# behaviour) aim at 0.8, harm (which only raises severity) at 0.5.
+# Order matters: a gate is chosen before the signals it gates.
 TARGETS: Final[dict[str, Target]] = {
     "claim.claim": Target("claim", ("claim",), 0.20, 0.80),
-    "veracity.misleading": Target("veracity", ("misleading",), 0.05, 0.80),
-    "risk.veracity": Target("veracity", ("unverified", "disputed", "misleading"), 0.08, 0.80),
+    "veracity.misleading": Target(
+        "veracity", ("misleading",), 0.05, 0.80, given="claim.claim", negative=("credible",)
+    ),
+    "risk.veracity": Target(
+        "veracity",
+        ("unverified", "disputed", "misleading"),
+        0.08,
+        0.80,
+        given="claim.claim",
+        negative=("credible",),
+    ),
     "harm.harmful": Target("harm", ("harmful",), 0.02, 0.50),
     "risk.abuse": Target("abuse", ("offensive", "hate_or_threat"), 0.05, 0.80),
     "abuse.hate_or_threat": Target("abuse", ("hate_or_threat",), 0.02, 0.60),
-    "spam.spam": Target("spam", ("spam",), 0.03, 0.90),
+    "spam.spam": Target("spam", ("spam",), 0.03, 0.80),
 }
 
 
@@ -71,9 +93,14 @@ def choose(card: ModelCard, examples: list[Example], probs: list[np.ndarray]) ->
     out: dict[str, OperatingPoint] = {}
     for signal, target in TARGETS.items():
         values = signal_values(card, probs, signal)
+        if target.given is not None:
+            gate = signal_values(card, probs, target.given) >= out[target.given].threshold
+            values = np.where(gate, values, 0.0)
         strong = np.array([e.labels[target.head] is not None and target.head not in e.weak for e in examples])
         pos = strong & np.array([e.labels[target.head] in target.positive for e in examples]) & ~everyday
         neg_dom = strong & ~pos & ~everyday
+        if target.negative is not None:
+            neg_dom &= np.array([e.labels[target.head] in target.negative for e in examples])
         if not pos.any() or not everyday.any():
             # Nothing to measure on (a tiny validation sample): fire at 0.5,
             # and say the target was not met.

@@ -30,6 +30,7 @@ from training.data import (
     bucketed_batches,
     cap_per_source,
     class_weights,
+    drop_urls,
     encode,
     label_matrix,
     load_tokenizer,
@@ -108,7 +109,8 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
     log = (out_dir / "metrics.jsonl").open("a", encoding="utf-8")
     for epoch in range(state["epoch"], math.ceil(config.epochs)):
         examples = cap_per_source(pool, config.max_per_source, config.seed, epoch)
-        enc = encode(tok, examples, config.background_weight)
+        texts = drop_urls(examples, config.url_dropout, config.seed + epoch)
+        enc = encode(tok, examples, config.background_weight, texts)
         batches = bucketed_batches([len(s) for s in enc.ids], config.batch_size, config.seed + epoch)
         model.train()
         started, losses = time.monotonic(), []

@@ -60,11 +60,14 @@ MAPPING: Final[dict[str, dict[tuple[str, str], Cell]]] = {
     "tweeteval_emotion": {("emotion", str(i)): {} for i in range(4)},
     "tweeteval_irony": {("irony", str(i)): {} for i in range(2)},
     "tweeteval_sentiment": {("sentiment", str(i)): {} for i in range(3)},
-    # HatEval: hate against immigrants or women. "Not hate" still holds plenty
-    # of offensive tweets, so it says nothing about abuse.
+    # HatEval: hate against immigrants or women. Its "not hate" tweets are
+    # mostly ordinary talk about immigration and women; without them as
+    # "none" the head learned the topic itself as hate (a model trained with
+    # "not hate" unlabelled scored "thank Merkel for letting the refugees in"
+    # 0.99 hate_or_threat).
     "tweeteval_hate": {
         ("hate", "1"): {"abuse": "hate_or_threat"},
-        ("hate", "0"): {},
+        ("hate", "0"): {"abuse": "none"},
     },
     "nlp4if2021": {
         ("q1", "yes"): {"claim": "claim"},
