@@ -9,7 +9,7 @@ import pytest
 
 from training.corpus.heads import HEADS, check_label
 from training.corpus.manifest import load_manifest
-from training.corpus.mapping import MAPPING, UnknownLabelError, map_row
+from training.corpus.mapping import BACKGROUND, MAPPING, UnknownLabelError, map_row
 from training.corpus.sources import LOADERS, Malformed
 
 # Labels the data README calls corrupt: they must stay unmapped and be dropped.
@@ -75,3 +75,20 @@ def test_check_label_rejects_typos() -> None:
         check_label("abuse", "hateful")
     with pytest.raises(ValueError, match="unknown head"):
         check_label("toxicity", "none")
+
+
+def test_background_labels_are_valid_and_name_real_sources() -> None:
+    assert set(BACKGROUND) <= set(MAPPING)
+    for cell in BACKGROUND.values():
+        for head, label in cell.items():
+            check_label(head, label)
+        assert "veracity" not in cell  # no claim, no veracity
+
+
+def test_olid_level_b_decides_whether_offence_is_abuse() -> None:
+    assert map_row("olid", [("subtask_a", "OFF"), ("subtask_b", "UNT"), ("subtask_c", "NULL")]) == {
+        "abuse": "none"
+    }
+    assert map_row("olid", [("subtask_a", "OFF"), ("subtask_b", "TIN"), ("subtask_c", "IND")]) == {
+        "abuse": "offensive"
+    }
