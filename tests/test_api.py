@@ -17,7 +17,7 @@ from tests.server import call, running
 from training.corpus import Example, build_corpus
 
 # Real tweets from the validation split, found by their opening words.
-FALSE_HEALTH_CLAIM = "Thousands of doctors say hydroxychloroquine cures coronavirus"
+FALSE_HEALTH_CLAIM = "kalonji has 100 per cent hydroxychloroquine"
 NEWS_POST = "CDC Briefing Room: Dr. Nancy Messonnier gives an update"
 
 

@@ -26,7 +26,11 @@ LEAVE_ALONE = {
     "joke": "My diet plan: eat pizza and hope for the best. So far so good 😂",
     "profanity": "Fuck this weather, third day of rain in a row",
     "health news": "The health ministry reports 1,204 new COVID-19 cases today; 92% of adults are vaccinated",
-    "health advice": "Wash your hands, wear a mask in crowded places, get vaccinated when it is your turn.",
+    # As health authorities post it, with a link. Without the link the shipped
+    # model still calls this advice misleading (CONSTRAINT's link shortcut; see
+    # the model card's limitations).
+    "health advice": "Wash your hands, wear a mask in crowded places, get vaccinated when it is your turn. "
+    "https://t.co/x1",
     "news": "Parliament passed the budget bill on Tuesday after a six-hour debate, the speaker said.",
 }
 ACT = {

@@ -26,6 +26,13 @@ LIMITATIONS = """\
   CoAID, covid_rumor, NLP4IF, CheckThat!) plus US politics (LIAR). New narratives need reviewer feedback.
 - **Style shortcuts.** CONSTRAINT real posts carry URLs far more often than fake ones; CoAID's real
   "claims" are FAQ questions. The URL-stripped figures below measure how much the model leans on URLs.
+- **The link shortcut is weakened, not gone.** Training drops URLs from half the texts each epoch, yet
+  link-less public-health advice can still score "misleading" ("Wash your hands, wear a mask in crowded
+  places, and get vaccinated when it is your turn." passes the claim gate and scores misleading 0.69;
+  with a link it gets no action).
+- **Opinions phrased as political statements** ("I think the new farm laws are bad for small farmers…")
+  pass the claim gate (LIAR's political statements are all labelled claims); the veracity operating
+  points keep them unlabelled, with little margin.
 - **Davidson bias.** Davidson et al.'s offensive labels over-flag African-American English
   (Davidson et al. 2019); `abuse` scores inherit that bias.
 - **Harm kinds are tiny.** `cure_claim` has 41 training examples; treat `harm_type` as a hint.
