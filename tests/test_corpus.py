@@ -128,7 +128,11 @@ def test_everyday_tweets_teach_only_through_weak_labels(corpus: Corpus) -> None:
 def test_an_annotators_label_wins_over_a_weak_one(corpus: Corpus) -> None:
     # HatEval tweets are weakly "not spam" only; their abuse label is an annotator's.
     hate = [ex for ex in corpus.examples if ("tweeteval_hate", "hate", "1") in ex.fields]
-    assert hate and all(ex.labels["abuse"] == "hate_or_threat" and "abuse" not in ex.weak for ex in hate)
+    assert len(hate) > 3000 and all("abuse" not in ex.weak for ex in hate)
+    alone = [ex for ex in hate if ex.sources == ("tweeteval_hate",)]
+    # (None where HatEval itself holds the same text as both hate and not hate)
+    assert alone and all(ex.labels["abuse"] in ("hate_or_threat", None) for ex in alone)
+    assert sum(ex.labels["abuse"] == "hate_or_threat" for ex in alone) > 0.95 * len(alone)
     # Where an everyday tweet was also annotated elsewhere, the annotation is kept, not weakened.
     shared = [ex for ex in corpus.examples if "tweeteval_emoji" in ex.sources and len(ex.sources) > 1]
     for ex in shared:
