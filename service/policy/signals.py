@@ -14,8 +14,8 @@ from __future__ import annotations
 from service.inference import ModelCard
 from service.text.patterns import SIGNALS as PATTERN_SIGNALS
 
-MEDIA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination", "account.new")
-EXTRA_SIGNALS = (*MEDIA_SIGNALS, *PATTERN_SIGNALS)
+# Signals that come from outside the text model: media, behaviour, phrase lists.
+EXTRA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination", "account.new", *PATTERN_SIGNALS)
 
 
 def known_signals(card: ModelCard) -> set[str]:
