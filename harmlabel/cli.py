@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,17 +51,47 @@ def serve(
 
     settings = _settings(host=host, port=port)
     configure_logging(settings)
+    failures = (ModelFolderError, PolicyError, RegistryError, ReliabilityError, SQLAlchemyError)
+    if settings.workers > 1:
+        # Each worker builds the app from the environment (service.api.asgi);
+        # the checks that can fail run here first, and the schema is migrated
+        # once, not by every worker at the same moment.
+        try:
+            check_startup(settings)
+        except failures as exc:
+            typer.echo(f"harmlabel: refusing to start: {exc}", err=True)
+            raise typer.Exit(2) from None
+        os.environ.update({"HARMLABEL_HOST": settings.host, "HARMLABEL_PORT": str(settings.port)})
+        uvicorn.run(
+            "service.api.asgi:app_from_env",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.value,
+        )
+        return
     try:
         app = create_app(settings)
-    except (ModelFolderError, PolicyError, RegistryError, ReliabilityError, SQLAlchemyError) as exc:
+    except failures as exc:
         typer.echo(f"harmlabel: refusing to start: {exc}", err=True)
         raise typer.Exit(2) from None
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.value,
-    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
+
+
+def check_startup(settings: Settings) -> None:
+    """What `create_app` validates, without loading the model into this
+    (supervisor) process: the card and files, the policies, the schema."""
+    from service.inference.card import load_card, resolve_current
+    from service.policy.schema import load_policies
+    from service.policy.signals import known_signals, thresholds
+    from service.store.db import Database, migrate
+
+    card = load_card(resolve_current(settings.models_dir))
+    load_policies(settings.policies_dir, known_signals(card), thresholds(card))
+    db = Database(settings.resolved_database_url)
+    migrate(db.engine)
+    db.close()
 
 
 def _corpus_dir(settings: Settings, override: Path | None) -> Path:

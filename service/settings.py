@@ -7,6 +7,7 @@ and passed in; nothing imports a global instance, so tests build their own.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -68,12 +69,44 @@ class Settings(BaseSettings):
     inference_threads: Annotated[
         int | None, Field(ge=1, le=256, description="ONNX Runtime intra-op threads; default all cores.")
     ] = None
+    inference_spinning: Annotated[
+        bool,
+        Field(
+            description="Let idle ONNX Runtime threads busy-wait for the next batch (lower latency when "
+            "the cores are otherwise free; cycles taken from HTTP work when they are not)."
+        ),
+    ] = True
     score_cache_size: Annotated[
         int, Field(ge=0, description="Texts whose head scores are cached (LRU, by normalised text); 0 = off.")
     ] = 100_000
     batch_window_ms: Annotated[
         float, Field(ge=0, le=50, description="Under load, how long a micro-batch waits for more requests.")
     ] = 2.0
+    max_in_flight: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100_000,
+            description="Backpressure: most tweets queued or being scored per worker; beyond it, 503 at once "
+            "with Retry-After. Default sized from `harmlabel bench throughput` (docs/benchmarks.md).",
+        ),
+    ] = 96
+    request_deadline_ms: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=600_000,
+            description="A tweet still queued this long after admission is not scored.",
+        ),
+    ] = 2000.0
+    workers: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=64,
+            description="uvicorn worker processes; ONNX Runtime threads per worker default to cores/workers.",
+        ),
+    ] = 1
     max_microbatch: Annotated[
         int, Field(ge=1, le=1024, description="Most texts scored in one ONNX Runtime call across requests.")
     ] = 64
@@ -149,6 +182,12 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.state_dir / 'harmlabel.db'}"
+
+    @property
+    def ort_threads(self) -> int:
+        """Intra-op threads per worker: as set, else cores ÷ workers, so that
+        workers × threads = cores."""
+        return self.inference_threads or max(1, (os.cpu_count() or 1) // self.workers)
 
 
 class SettingsError(ValueError):

@@ -181,24 +181,64 @@ def render(folder: Path) -> str:
         "",
         "## Quantization",
         "",
-        f"Shipped recipe: `{card['quantization']['chosen']}`. Parity against the fp32 torch model on "
-        "validation (argmax agreement ≥ 99% and macro-F1 drop ≤ 0.5 points per head):",
-        "",
-        "| recipe | head | agreement | F1 fp32 | F1 int8 | p99 prob diff | max prob diff |",
-        "|---|---|---|---|---|---|---|",
+        *quantization_md(card["quantization"]),
     ]
-    for tried in card["quantization"]["tried"]:
-        for head, p in tried["heads"].items():
-            lines.append(
-                f"| {tried['recipe']} | {head} | {p['argmax_agreement']} | {p['macro_f1_fp32']} | "
-                f"{p['macro_f1_int8']} | {p['prob_diff_p99']} | {p['prob_diff_max']} |"
-            )
     lines += ["", "## Known limitations", "", LIMITATIONS, "", "## Training data and licenses", ""]
     lines += ["| source | license | citation |", "|---|---|---|"]
     for name, s in card["data"]["sources"].items():
         lines.append(f"| {name} | {s['license']} | {s['citation']} |")
     lines += ["", "Several sources are research-only or non-commercial; check before commercial use.", ""]
     return "\n".join(lines)
+
+
+def quantization_md(q: dict[str, Any]) -> list[str]:
+    """The recipe, the decision-level gate's figures and its node list."""
+    gate, dec = q["gate"], q["gate"]["decisions"]
+    isa = ", ".join(k for k, v in q.get("isa", {}).items() if v) or "unknown"
+    lines = [
+        f"Shipped recipe: `{q['chosen']}` (exported on a CPU with {isa}; reduce_range "
+        f"{q.get('reduce_range')}). Gate against the fp32 reference `{gate['reference']}` on "
+        f"{dec['examples']:,} validation tweets through the service's decision path (training/parity.py):",
+        "",
+        "| measure | unweighted | traffic mix | limit |",
+        "|---|---|---|---|",
+        f"| same actions and cells | {dec['identical']:.2%} | {dec['identical_mix']:.2%} | "
+        f"≥ {gate['limits']['min_identical']:.0%} |",
+        f"| fp32 labels/warns/escalates, int8 does nothing | {dec['unsafe']:.2%} | {dec['unsafe_mix']:.2%} | "
+        f"≤ {gate['limits']['max_unsafe']:.1%} |",
+        "",
+        "| head | macro F1 fp32 | int8 | drop (95% CI, paired bootstrap) | mean abs diff | argmax agreement |"
+        " p99 diff | max diff | mean KL |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for head, h in gate["heads"].items():
+        ci = h.get("f1_drop_ci95") or ["", ""]
+        lines.append(
+            f"| {head} | {h.get('macro_f1_reference', '')} | {h.get('macro_f1_candidate', '')} | "
+            f"{h.get('f1_drop', '')} [{ci[0]}, {ci[1]}] | {h['mean_abs_diff']} | {h['argmax_agreement']} | "
+            f"{h['prob_diff_p99']} | {h['prob_diff_max']} | {h['mean_kl']} |"
+        )
+    lines += [
+        "",
+        f"Limits per head: F1 drop ≤ {gate['limits']['max_f1_drop'] * 100:.1f} points, mean abs diff ≤ "
+        f"{gate['limits']['max_mean_abs_diff']}. Agreement, p99/max diff and KL are diagnostics.",
+        "",
+        f"Int8 nodes ({len(q['int8_nodes'])}): " + ", ".join(f"`{n}`" for n in q["int8_nodes"]),
+        "",
+        f"Left in fp32 by the sensitivity search ({len(q['fp32_nodes'])}): "
+        + (", ".join(f"`{n}`" for n in q["fp32_nodes"]) or "none"),
+        "",
+        "| recipe tried | nodes kept fp32 | MB | same actions | unsafe | passed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in q["tried"]:
+        d = t["decisions"]
+        lines.append(
+            f"| {t['recipe']} | {len(t['keep_fp32'])} | {t['bytes'] / 2**20:.1f} | "
+            f"{d['identical']:.2%} / {d['identical_mix']:.2%} | {d['unsafe']:.2%} / {d['unsafe_mix']:.2%} | "
+            f"{t['passed']} |"
+        )
+    return lines
 
 
 def write(folder: Path) -> Path:

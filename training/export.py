@@ -1,12 +1,11 @@
-"""`harmlabel export`: trained weights → calibrated, int8, parity-checked ONNX.
+"""`harmlabel export`: trained weights → calibrated, int8, gated ONNX.
 
 Steps, in order: load the run, fit one temperature and one risk threshold per
 head on validation logits, export fp32 ONNX with dynamic batch and sequence
-axes, fuse with ONNX Runtime's transformer optimiser, quantize to int8, and
-check the int8 graph against the fp32 torch model on the validation texts.
-Quantization recipes are tried from the smallest change in accuracy risk to
-the largest; the first that passes parity ships, and a failure of all aborts
-the export.
+axes, fuse with ONNX Runtime's transformer optimiser, choose operating points
+on that fp32 graph, then search for the fastest int8 recipe whose decisions
+match the fp32 graph's on validation (training/recipe_search.py, gated by
+training/parity.py). If none does, the export aborts.
 """
 
 from __future__ import annotations
@@ -18,36 +17,29 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from onnxruntime.transformers.fusion_options import FusionOptions
 from onnxruntime.transformers.optimizer import optimize_model
-from sklearn.metrics import f1_score
 
 from service.inference.card import CARD_FILE, HeadSpec, ModelCard, sha256_file
 from service.inference.model import softmax
-from service.inference.runner import OnnxRunner
 from training.calibrate import best_threshold, fit_temperature
 from training.config import TrainConfig
 from training.corpus import Example, build_corpus, load_manifest
 from training.corpus.heads import HEADS
-from training.data import IGNORE, Encoded, encode, iterate, load_tokenizer, subsample
+from training.data import IGNORE, Encoded, encode, load_tokenizer, subsample
 from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
-from training.quantize import RECIPES, Recipe, quantize
+from training.parity import GateLimits
+from training.quantize import quantized_nodes
+from training.recipe_search import ParityError, Search, stage
 from training.traffic_eval import set_operating_points
 from training.train import WEIGHTS, english
 
 MAX_ONNX_BYTES = 36 * 1024 * 1024
-
-
-PARITY_MIN_AGREEMENT = 0.99
-
-
-class ParityError(RuntimeError):
-    """No quantization recipe kept the int8 model close enough to fp32."""
+__all__ = ["ParityError", "export", "export_model"]
 
 
 def load_trained(run_dir: Path, config: TrainConfig) -> MultiHeadClassifier:
@@ -87,48 +79,38 @@ def export_model(
     models_dir: Path,
     version: str,
 ) -> Path:
-    """Calibrate on `val`, quantize, check parity and write `models_dir/version`."""
+    """Calibrate on `val`, quantize under the gate and write `models_dir/version`."""
     model.eval()
     tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
     enc = encode(tok, val, background_weight=0.0)  # weight 0 marks weak labels
-    fp32_logits = torch_logits(model, enc)
-    heads = calibrate_heads(fp32_logits, enc)
+    heads = calibrate_heads(torch_logits(model, enc), enc)
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        export_onnx(model, tmp / "export.onnx")
         fp32_path = tmp / "fp32.onnx"
-        export_onnx(model, fp32_path)
-        chosen, parity = None, []
-        for recipe in RECIPES:
-            opt_path = tmp / f"opt-{recipe.fuse_embeddings}.onnx"
-            if not opt_path.exists():
-                optimize(model, fp32_path, opt_path, recipe.fuse_embeddings)
-            int8_path = tmp / f"{recipe.name}.onnx"
-            quantize(opt_path, int8_path, recipe)
-            report = parity_check(int8_path, fp32_logits, enc, heads, recipe, config.parity_max_f1_drop)
-            parity.append(report)
-            print(json.dumps(report))
-            if report["passed"]:
-                chosen = int8_path
-                break
-        if chosen is None:
-            raise ParityError(f"every quantization recipe failed parity: {json.dumps(parity, indent=1)}")
-        if chosen.stat().st_size > MAX_ONNX_BYTES:
+        optimize(model, tmp / "export.onnx", fp32_path)
+        # The fp32 graph is the reference: its operating points ship, and
+        # the int8 artifact must reproduce its decisions.
+        reference = tmp / "reference"
+        reference.mkdir()
+        shutil.copy(fp32_path, reference / "model.onnx")
+        shutil.copy(base_model_dir() / "tokenizer.json", reference / "tokenizer.json")
+        card = build_card(version, config, heads, reference, len(val))
+        (reference / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        set_operating_points(reference, val)
+        limits = GateLimits(max_f1_drop=config.parity_max_f1_drop)
+        choice = Search(reference, fp32_path, val, tmp, limits).run()
+        if choice.path.stat().st_size > MAX_ONNX_BYTES:
             raise ParityError(
-                f"int8 model is {chosen.stat().st_size / 2**20:.1f} MiB, over the 36 MiB budget"
+                f"int8 model is {choice.path.stat().st_size / 2**20:.1f} MiB, over the 36 MiB budget"
             )
-
         folder = models_dir / version
-        staging = models_dir / f".{version}.staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        shutil.copy(chosen, staging / "model.onnx")
-        shutil.copy(base_model_dir() / "tokenizer.json", staging / "tokenizer.json")
-        card = build_card(version, config, heads, staging, parity, len(val))
-        (staging / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        # Operating points are read off the shipped int8 artifact on the
-        # validation traffic mix, before the folder becomes visible.
-        set_operating_points(staging, val)
+        staging = stage(reference, choice.path, models_dir / f".{version}.staging")
+        path = staging / CARD_FILE
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["quantization"] = choice.card_section(quantized_nodes(choice.path))
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return folder
@@ -155,10 +137,11 @@ def calibrate_heads(logits: list[np.ndarray], enc: Encoded) -> list[HeadSpec]:
     return specs
 
 
-def optimize(model: MultiHeadClassifier, src: Path, dst: Path, fuse_embeddings: bool) -> None:
-    """ONNX Runtime's transformer optimiser: fused attention, LayerNorm, GELU."""
+def optimize(model: MultiHeadClassifier, src: Path, dst: Path) -> None:
+    """ONNX Runtime's transformer optimiser: fused attention, LayerNorm, GELU.
+    The embeddings stay unfused, so the word table can be int8 row by row."""
     options = FusionOptions("bert")
-    options.enable_embed_layer_norm = fuse_embeddings
+    options.enable_embed_layer_norm = False
     optimized = optimize_model(
         str(src),
         model_type="bert",
@@ -189,52 +172,6 @@ def export_onnx(model: MultiHeadClassifier, path: Path) -> None:
     )
 
 
-def parity_check(
-    int8_path: Path,
-    fp32_logits: list[np.ndarray],
-    enc: Encoded,
-    heads: list[HeadSpec],
-    recipe: Recipe,
-    max_f1_drop: float = 0.005,
-) -> dict[str, Any]:
-    """Same token ids through both models; compare calibrated outputs."""
-    runner = OnnxRunner(int8_path, [h.name for h in heads])
-    int8_logits = [np.zeros_like(x) for x in fp32_logits]
-    for idx, ids, mask in iterate(enc, 64):
-        for j, out in enumerate(runner.predict(ids, mask)):
-            int8_logits[j][idx] = out
-    per_head: dict[str, Any] = {}
-    passed = True
-    for j, spec in enumerate(heads):
-        p32 = softmax(fp32_logits[j], spec.temperature)
-        p8 = softmax(int8_logits[j], spec.temperature)
-        agreement = float((p32.argmax(1) == p8.argmax(1)).mean())
-        diff = np.abs(p32 - p8).max(1)
-        known = enc.labels[:, j] != IGNORE
-        f1_32 = f1_8 = float("nan")
-        if known.any():
-            y = enc.labels[known, j]
-            f1_32 = float(f1_score(y, p32[known].argmax(1), average="macro"))
-            f1_8 = float(f1_score(y, p8[known].argmax(1), average="macro"))
-        ok = agreement >= PARITY_MIN_AGREEMENT and not (f1_32 - f1_8 > max_f1_drop)
-        passed &= ok
-        per_head[spec.name] = {
-            "argmax_agreement": round(agreement, 4),
-            "macro_f1_fp32": round(f1_32, 4),
-            "macro_f1_int8": round(f1_8, 4),
-            "prob_diff_p99": round(float(np.quantile(diff, 0.99)), 4),
-            "prob_diff_max": round(float(diff.max()), 4),
-            "passed": ok,
-        }
-    return {
-        "recipe": recipe.name,
-        "examples": len(enc.ids),
-        "bytes": int8_path.stat().st_size,
-        "passed": passed,
-        "heads": per_head,
-    }
-
-
 def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
@@ -248,7 +185,6 @@ def build_card(
     config: TrainConfig,
     heads: list[HeadSpec],
     folder: Path,
-    parity: list[dict[str, Any]],
     calibration_examples: int,
 ) -> ModelCard:
     manifest = load_manifest()
@@ -265,7 +201,6 @@ def build_card(
                 "method": "temperature per head, NLL on validation",
                 "examples": calibration_examples,
             },
-            "quantization": {"chosen": parity[-1]["recipe"], "tried": parity},
             "data": {
                 "sources": {
                     s.name: {

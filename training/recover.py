@@ -12,6 +12,9 @@ torch parameter it came from, so the mapping back is mechanical:
 - a `MatMul` node named `/encoder/encoder/layer.i/…/dense/MatMul` holds the
   transpose of that Linear's weight;
 - the word-embedding table is int8 with one scale per row;
+- in a dynamic int8 graph, `Attention_i_quant` (QAttention) and
+  `…/dense/MatMul_quant` (MatMulInteger) hold int8 weights with one scale per
+  output column (`<name>_quantized`, `_scale`, `_zero_point`);
 - everything else (LayerNorms, biases, position embeddings, the heads) keeps
   its torch name.
 
@@ -35,8 +38,9 @@ from service.inference.fold import folded_model
 from training.config import TrainConfig
 from training.model import MultiHeadClassifier
 
-_ATTENTION = re.compile(r"Attention_(\d+)$")
-_DENSE = re.compile(r"^/encoder/encoder/(layer\.\d+)/(.+)/dense/MatMul$")
+_ATTENTION = re.compile(r"Attention_(\d+)(?:_quant)?$")
+_DENSE = re.compile(r"^/encoder/encoder/(layer\.\d+)/(.+)/dense/MatMul(?:_quant)?$")
+_QUANTIZED = "_quantized"
 _WORDS = "encoder.embeddings.word_embeddings.weight"
 
 
@@ -47,24 +51,33 @@ class RecoveryError(ValueError):
 def state_dict_from_onnx(path: Path) -> dict[str, torch.Tensor]:
     graph = onnx.load_from_string(folded_model(path)).graph
     consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for name in [n for n in consts if n.endswith(_QUANTIZED)]:
+        base = name.removesuffix(_QUANTIZED)
+        zero = consts.get(f"{base}_zero_point", np.zeros(1)).astype(np.float32)
+        consts[base] = (consts[name].astype(np.float32) - zero) * consts[f"{base}_scale"].astype(np.float32)
     out: dict[str, np.ndarray] = {name: w for name, w in consts.items() if "." in name}
     if f"{_WORDS}_int8" in consts:
         rows = consts[f"{_WORDS}_int8"].astype(np.float32)
         out[_WORDS] = rows * consts[f"{_WORDS}_row_scale"][:, None]
     for node in graph.node:
-        attention = _ATTENTION.match(node.name) if node.op_type == "Attention" else None
+        attention = _ATTENTION.match(node.name) if node.op_type in ("Attention", "QAttention") else None
         if attention:
             prefix = f"encoder.encoder.layer.{attention.group(1)}.attention.self"
-            weight, bias = consts[node.input[1]], consts[node.input[2]]
+            weight, bias = consts[_weight(node)], consts[node.input[2]]
             for k, part in enumerate(("query", "key", "value")):
                 cols = slice(k * weight.shape[1] // 3, (k + 1) * weight.shape[1] // 3)
                 out[f"{prefix}.{part}.weight"] = weight[:, cols].T
                 out[f"{prefix}.{part}.bias"] = bias[cols]
-        dense = _DENSE.match(node.name) if node.op_type == "MatMul" else None
+        dense = _DENSE.match(node.name) if node.op_type in ("MatMul", "MatMulInteger") else None
         if dense:
             layer, block = dense.groups()
-            out[f"encoder.encoder.{layer}.{block.replace('/', '.')}.dense.weight"] = consts[node.input[1]].T
+            out[f"encoder.encoder.{layer}.{block.replace('/', '.')}.dense.weight"] = consts[_weight(node)].T
     return {name: torch.from_numpy(np.array(w, dtype=np.float32)) for name, w in out.items()}
+
+
+def _weight(node: onnx.NodeProto) -> str:
+    """The weight initializer's name, dequantized above for int8 nodes."""
+    return str(node.input[1]).removesuffix(_QUANTIZED)
 
 
 def load_from_artifact(model_dir: Path) -> tuple[MultiHeadClassifier, TrainConfig]:

@@ -148,21 +148,32 @@ class Outcome:
         return any(a == REVIEW for _, a in self.actions)
 
 
-def run(assessor: Assessor, examples: list[Example], batch: int = 64) -> dict[str, Outcome]:
+Decisions = dict[str, frozenset[tuple[str, str, str]]]  # example id -> {(policy, action, cell)}
+
+
+def decisions(assessor: Assessor, examples: list[Example], batch: int = 64) -> Decisions:
     """Each example's raw text through the service's decision path, as a
-    queue would send it: no language hint, no author, no media."""
-    out: dict[str, Outcome] = {}
+    queue would send it (no language hint, no author, no media): the
+    (policy, action, cell) it recommends, no_action left out."""
+    out: Decisions = {}
     for start in range(0, len(examples), batch):
         chunk = examples[start : start + batch]
         tweets = [Tweet(id=e.id, text=e.raw_text) for e in chunk]
         for ex, a in zip(chunk, assessor.assess(tweets, spans=False), strict=True):
-            pairs = {
-                (r.policy.split("@", 1)[0], r.action.value)
+            out[ex.id] = frozenset(
+                (r.policy.split("@", 1)[0], r.action.value, r.cell)
                 for r in a.recommendations
                 if r.action != "no_action"
-            }
-            out[ex.id] = Outcome(frozenset(pairs))
+            )
     return out
+
+
+def run(assessor: Assessor, examples: list[Example], batch: int = 64) -> dict[str, Outcome]:
+    """What the service did to each example, as (policy, action) pairs."""
+    return {
+        i: Outcome(frozenset((p, a) for p, a, _ in recs))
+        for i, recs in decisions(assessor, examples, batch).items()
+    }
 
 
 def report(slices: dict[str, list[Example]], outcomes: dict[str, Outcome]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from service import __version__
@@ -28,6 +29,7 @@ from service.api import (
 )
 from service.api.auth import KeyCache
 from service.api.limits import BodySizeLimit
+from service.inference.batcher import DeadlineExpiredError
 from service.inference.card import resolve_current
 from service.inference.probe import load_checked
 from service.inference.scorer import Scorer
@@ -36,6 +38,7 @@ from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
 from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
+from service.pipeline.admission import Admission, OverloadedError
 from service.pipeline.assess import Assessor, OrderSource
 from service.pipeline.reload import ModelReloader
 from service.pipeline.scheduler import RetrainScheduler
@@ -68,9 +71,22 @@ async def _background(app: FastAPI) -> AsyncIterator[None]:
         worker.join(timeout=5)
 
 
+async def _shed(request: Request, exc: Exception) -> JSONResponse:
+    """Backpressure's answer: 503 at once, with when to retry."""
+    overloaded = exc if isinstance(exc, OverloadedError) else OverloadedError("deadline", 1, str(exc))
+    request.app.state.metrics.shed.labels(overloaded.reason).inc()
+    return JSONResponse(
+        {"detail": [{"loc": [], "msg": str(overloaded), "type": f"overloaded.{overloaded.reason}"}]},
+        status_code=503,
+        headers={"Retry-After": str(overloaded.retry_after_s)},
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
-    model = load_checked(resolve_current(settings.models_dir), settings.inference_threads)
+    model = load_checked(
+        resolve_current(settings.models_dir), settings.ort_threads, settings.inference_spinning
+    )
     policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
     reliability = load_reliability()
     banks = BankIndexHolder()
@@ -102,6 +118,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders, scorer)
     app.state.metrics = metrics_
+    app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
+    metrics_.in_flight.set_function(lambda: app.state.admission.in_flight)
+    app.add_exception_handler(OverloadedError, _shed)
+    app.add_exception_handler(DeadlineExpiredError, _shed)
     app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
     app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
     app.middleware("http")(app.state.metrics.middleware)

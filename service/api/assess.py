@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from service.api.auth import ANY_KEY
-from service.api.deps import AssessorDep, MetricsDep, SettingsDep
+from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import CoordinationConfig, coordination_scores, posts_of
 from service.schemas.assessment import Assessment, RankResponse
@@ -51,28 +51,38 @@ def check_lengths(tweets: list[Tweet], settings: Settings, prefix: tuple[str | i
         raise HTTPException(status_code=422, detail=errors)
 
 
-@router.post("/assess")
+OVERLOAD: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Over capacity or past the deadline; retry after `Retry-After` seconds."}
+}
+
+
+@router.post("/assess", responses=OVERLOAD)
 async def assess(
     tweet: Tweet,
     assessor: AssessorDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    admission: AdmissionDep,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
     viewer_country: ViewerCountry = None,
 ) -> Assessment:
     check_lengths([tweet], settings, ())
-    media = await run_in_threadpool(prepare_media, [tweet], settings, ())
-    [result] = await run_in_threadpool(assessor.assess, [tweet], spans, None, media, None, viewer_country)
+    with admission.admit(1) as ticket:
+        media = await run_in_threadpool(prepare_media, [tweet], settings, ())
+        [result] = await run_in_threadpool(
+            assessor.assess, [tweet], spans, None, media, None, viewer_country, ticket.deadline
+        )
     metrics.observe_assessments([result])
     return result
 
 
-@router.post("/assess/multipart")
+@router.post("/assess/multipart", responses=OVERLOAD)
 async def assess_multipart(
     tweet: Annotated[str, Form(description="The tweet as JSON, without media data.")],
     assessor: AssessorDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    admission: AdmissionDep,
     media: Annotated[list[UploadFile] | None, File(description="Image files, in order.")] = None,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
     viewer_country: ViewerCountry = None,
@@ -92,15 +102,16 @@ async def assess_multipart(
             mtype = MediaType.animated_gif
         items.append(MediaItem(type=mtype, data=data, media_key=upload.filename or f"file{i}"))
     parsed = parsed.model_copy(update={"media": items})
-    return await assess(parsed, assessor, settings, metrics, spans, viewer_country)
+    return await assess(parsed, assessor, settings, metrics, admission, spans, viewer_country)
 
 
-@router.post("/rank")
+@router.post("/rank", responses=OVERLOAD)
 async def rank(
     body: RankRequest,
     assessor: AssessorDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    admission: AdmissionDep,
     viewer_country: ViewerCountry = None,
 ) -> RankResponse:
     """Rank a batch; coordinated posting is detected within the batch."""
@@ -117,11 +128,14 @@ async def rank(
             ],
         )
     check_lengths(body.tweets, settings, ("tweets",))
-    media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-    campaigns = coordination_scores(posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings))
-    ranked = await run_in_threadpool(
-        assessor.rank, body.tweets, body.spans, None, media, campaigns, viewer_country
-    )
+    with admission.admit(len(body.tweets)) as ticket:
+        media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
+        campaigns = coordination_scores(
+            posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings)
+        )
+        ranked = await run_in_threadpool(
+            assessor.rank, body.tweets, body.spans, None, media, campaigns, viewer_country, ticket.deadline
+        )
     metrics.observe_assessments(ranked)
     return RankResponse(
         assessments=ranked,

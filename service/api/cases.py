@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.api.assess import check_lengths, coordination_config
+from service.api.assess import OVERLOAD, check_lengths, coordination_config
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
-from service.api.deps import AssessorDep, MetricsDep, SettingsDep
+from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
 from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
@@ -63,10 +63,11 @@ def _campaigns(
     return {k: c for k, c in found.items() if k in batch_ids}
 
 
-@router.post("", status_code=200)
+@router.post("", status_code=200, responses=OVERLOAD)
 async def submit_cases(
     body: CaseSubmit,
     assessor: AssessorDep,
+    admission: AdmissionDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     db: DatabaseDep,
@@ -76,12 +77,15 @@ async def submit_cases(
         msg = f"{len(body.tweets)} tweets; at most {settings.max_batch} per call (HARMLABEL_MAX_BATCH)"
         raise HTTPException(413, [{"loc": ["body", "tweets"], "msg": msg, "type": "too_long"}])
     check_lengths(body.tweets, settings, ("tweets",))
-    media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-    now = datetime.now(UTC)
-    config = coordination_config(settings)
-    campaigns = await run_in_threadpool(_campaigns, db, body.tweets, config, now)
-    # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
-    assessed = await run_in_threadpool(assessor.assess, body.tweets, True, now, media, campaigns)
+    with admission.admit(len(body.tweets)) as ticket:
+        media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
+        now = datetime.now(UTC)
+        config = coordination_config(settings)
+        campaigns = await run_in_threadpool(_campaigns, db, body.tweets, config, now)
+        # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
+        assessed = await run_in_threadpool(
+            assessor.assess, body.tweets, True, now, media, campaigns, None, ticket.deadline
+        )
     metrics.observe_assessments(assessed)
     results = []
     for tweet, assessment in zip(body.tweets, assessed, strict=True):

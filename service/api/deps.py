@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.api.metrics import Metrics
+from service.pipeline.admission import Admission
 from service.pipeline.assess import Assessor
 from service.settings import Settings
 
@@ -26,6 +27,12 @@ def _metrics(request: Request) -> Metrics:
     return metrics
 
 
+def _admission(request: Request) -> Admission:
+    admission: Admission = request.app.state.admission
+    return admission
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 AssessorDep = Annotated[Assessor, Depends(_assessor)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
+AdmissionDep = Annotated[Admission, Depends(_admission)]

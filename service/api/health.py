@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from service import __version__
-from service.api.deps import AssessorDep
+from service.api.deps import AdmissionDep, AssessorDep
 
 router = APIRouter(tags=["health"])
 
@@ -16,10 +16,18 @@ class Health(BaseModel):
     version: str
 
 
+class Saturation(BaseModel):
+    in_flight: int
+    capacity: int
+    saturation: float
+    ready_below: float
+
+
 class Ready(BaseModel):
     status: str
     model_version: str
     policies: dict[str, str]
+    load: Saturation
 
 
 @router.get("/healthz")
@@ -28,8 +36,22 @@ def healthz() -> Health:
     return Health(status="ok", version=__version__)
 
 
-@router.get("/readyz")
-def readyz(assessor: AssessorDep) -> Ready:
+@router.get("/readyz", responses={503: {"model": Ready, "description": "Saturated: route elsewhere."}})
+def readyz(assessor: AssessorDep, admission: AdmissionDep, response: Response) -> Ready:
     """Ready: the model loaded and every policy validated (both at start-up,
-    which fails otherwise); storage joins this check when it exists."""
-    return Ready(status="ready", model_version=assessor.model.version, policies=assessor.policy_versions)
+    which fails otherwise), and the worker is below its saturation mark;
+    a saturated worker answers 503 so a load balancer routes away."""
+    ready = admission.ready
+    response.status_code = 200 if ready else 503
+    load = Saturation(
+        in_flight=admission.in_flight,
+        capacity=admission.capacity,
+        saturation=round(admission.saturation, 3),
+        ready_below=admission.ready_below,
+    )
+    return Ready(
+        status="ready" if ready else "saturated",
+        model_version=assessor.model.version,
+        policies=assessor.policy_versions,
+        load=load,
+    )

@@ -6,7 +6,14 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 from service.schemas.assessment import Assessment
 
@@ -44,6 +51,17 @@ class Metrics:
         )
         self.cache = Counter(
             "harmlabel_score_cache_total", "Duplicate-cache lookups", ["result"], registry=self.registry
+        )
+        self.shed = Counter(
+            "harmlabel_shed_total",
+            "Requests answered 503 by backpressure: over capacity, or queued past their deadline",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "harmlabel_in_flight_tweets",
+            "Tweets queued or being scored (backpressure)",
+            registry=self.registry,
         )
         self.reloads = Counter(
             "harmlabel_model_reloads_total",

@@ -8,6 +8,10 @@ at once), and a busy one batches exactly as much as arrived while the last
 batch ran. Under load the leader may also wait up to `window_s` for more
 requests (only when requests have been queueing, never when idle).
 
+A request may carry a deadline (time.monotonic()): one still queued when
+its deadline passes is not scored and fails with `DeadlineExpiredError`, so an
+overloaded server spends no model time on answers nobody waits for.
+
 A failed batch is retried request by request, so one bad input fails only
 its own request. Inside a batch, `TextModel` sorts windows by length and
 pads each sub-batch only to its longest member (length bucketing).
@@ -24,9 +28,14 @@ from typing import Generic, TypeVar
 Result = TypeVar("Result")
 
 
+class DeadlineExpiredError(TimeoutError):
+    """The request waited past its deadline and was not scored."""
+
+
 @dataclass
 class _Request(Generic[Result]):
     texts: list[str]
+    deadline: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: list[Result] | None = None
     error: BaseException | None = None
@@ -49,10 +58,10 @@ class MicroBatcher(Generic[Result]):
         self._leading = False
         self._queued_while_busy = 0
 
-    def submit(self, texts: list[str]) -> list[Result]:
+    def submit(self, texts: list[str], deadline: float | None = None) -> list[Result]:
         if not texts:
             return []
-        req: _Request[Result] = _Request(list(texts))
+        req: _Request[Result] = _Request(list(texts), deadline)
         with self._lock:
             self._queue.append(req)
             lead = not self._leading
@@ -89,7 +98,14 @@ class MicroBatcher(Generic[Result]):
 
     def _lead(self) -> None:
         while batch := self._take():
-            self._execute(batch)
+            now = time.monotonic()
+            live = [r for r in batch if r.deadline is None or r.deadline >= now]
+            for r in batch:
+                if r.deadline is not None and r.deadline < now:
+                    r.error = DeadlineExpiredError(f"waited {now - r.deadline:.3f} s past its deadline")
+                    r.done.set()
+            if live:
+                self._execute(live)
 
     def _execute(self, batch: list[_Request[Result]]) -> None:
         texts = [t for r in batch for t in r.texts]

@@ -33,6 +33,17 @@ def _dequantize(node: onnx.NodeProto, consts: dict[str, np.ndarray]) -> np.ndarr
     return out
 
 
+def needs_folding(path: Path) -> bool:
+    """Whether the graph holds constant weights behind DequantizeLinear or a
+    Cast to fp32 (reads the graph without its weights' bytes)."""
+    graph = onnx.load(str(path), load_external_data=False).graph
+    consts = {i.name for i in graph.initializer}
+    return any(
+        n.op_type in ("DequantizeLinear", "Cast") and n.input and all(x in consts for x in n.input if x)
+        for n in graph.node
+    )
+
+
 def folded_model(path: Path) -> bytes:
     """The model at `path` with constant DequantizeLinear and Cast nodes
     replaced by fp32 initializers, serialised for an InferenceSession."""

@@ -40,12 +40,17 @@ class TextModel:
     """A loaded, validated model folder."""
 
     def __init__(
-        self, folder: Path, threads: int | None = None, max_length: int | None = None, batch_size: int = 32
+        self,
+        folder: Path,
+        threads: int | None = None,
+        max_length: int | None = None,
+        batch_size: int = 32,
+        spin: bool = True,
     ) -> None:
         self.folder = folder
         self.card: ModelCard = load_card(folder)
         self.head_names = [h.name for h in self.card.heads]
-        self.runner = OnnxRunner(folder / "model.onnx", self.head_names, threads)
+        self.runner = OnnxRunner(folder / "model.onnx", self.head_names, threads, spin)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
@@ -60,9 +65,10 @@ class TextModel:
     def version(self) -> str:
         return self.card.version
 
-    def windows(self, text: str) -> list[list[int]]:
-        """Token windows of at most max_length, overlapping by half a window."""
-        ids = self.tokenizer.encode(normalise(text), add_special_tokens=False).ids
+    def windows(self, text: str, clean: str | None = None) -> list[list[int]]:
+        """Token windows of at most max_length, overlapping by half a window.
+        `clean`: the text already normalised (the service normalises once)."""
+        ids = self.tokenizer.encode(normalise(text) if clean is None else clean, add_special_tokens=False).ids
         span = self.max_length - 2
         if len(ids) <= span:
             return [[self._cls, *ids, self._sep]]
@@ -70,12 +76,12 @@ class TextModel:
         starts = list(range(0, len(ids) - span, stride)) + [len(ids) - span]
         return [[self._cls, *ids[s : s + span], self._sep] for s in starts]
 
-    def logits(self, texts: list[str]) -> tuple[list[np.ndarray], list[int]]:
+    def logits(self, texts: list[str], clean: list[str] | None = None) -> tuple[list[np.ndarray], list[int]]:
         """Raw logits per head for every window, and each window's text index."""
         seqs: list[list[int]] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
-            for w in self.windows(text):
+            for w in self.windows(text, None if clean is None else clean[i]):
                 seqs.append(w)
                 owner.append(i)
         out = [np.zeros((len(seqs), len(h.labels)), dtype=np.float32) for h in self.card.heads]
@@ -92,10 +98,12 @@ class TextModel:
                 out[j][idx] = head_logits
         return out, owner
 
-    def probabilities(self, texts: list[str], calibrated: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
+    def probabilities(
+        self, texts: list[str], calibrated: bool = True, clean: list[str] | None = None
+    ) -> tuple[list[np.ndarray], np.ndarray]:
         """Calibrated [texts, labels] probabilities per head, and the number of
         windows each text was scored on."""
-        window_logits, owner = self.logits(texts)
+        window_logits, owner = self.logits(texts, clean)
         return self.aggregate(window_logits, owner, len(texts), calibrated)
 
     def aggregate(
@@ -119,10 +127,10 @@ class TextModel:
             result.append(per_text)
         return result, counts
 
-    def score(self, texts: list[str]) -> list[HeadScores]:
+    def score(self, texts: list[str], clean: list[str] | None = None) -> list[HeadScores]:
         if not texts:
             return []
-        probs, counts = self.probabilities(texts)
+        probs, counts = self.probabilities(texts, clean=clean)
         return [
             HeadScores(
                 model_version=self.version,

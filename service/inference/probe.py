@@ -42,10 +42,10 @@ def smoke_test(model: TextModel) -> None:
         raise ModelFolderError(f"{model.folder}: a long probe text was not split into windows")
 
 
-def load_checked(folder: Path, threads: int | None = None) -> TextModel:
+def load_checked(folder: Path, threads: int | None = None, spin: bool = True) -> TextModel:
     """TextModel(folder), smoke-tested; every failure is a ModelFolderError."""
     try:
-        model = TextModel(folder, threads=threads)
+        model = TextModel(folder, threads=threads, spin=spin)
     except ModelFolderError:
         raise
     except Exception as exc:  # onnxruntime and tokenizers raise their own types

@@ -8,26 +8,32 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from service.inference.fold import folded_model
+from service.inference.fold import folded_model, needs_folding
 
 
 class OnnxRunner:
     """Runs padded token batches through the graph; returns logits per head.
 
     Threads: intra-op = the cores given (default: all), inter-op 1, so one
-    request uses the machine without oversubscribing it. Compressed weights
-    are expanded once at load (see `fold`).
+    request uses the machine without oversubscribing it. `spin=False` stops
+    idle pool threads from busy-waiting for work, which on a small machine
+    takes cycles from the HTTP and policy code between batches.
+    Weights stored as fp16 or weight-only int8 (older recipes) are expanded
+    once at load (see `fold`); a dynamic int8 graph loads as it is, so its
+    weights stay int8 in memory.
     """
 
-    def __init__(self, model_path: Path, head_names: list[str], threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: Path, head_names: list[str], threads: int | None = None, spin: bool = True
+    ) -> None:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(
-            folded_model(model_path), options, providers=["CPUExecutionProvider"]
-        )
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        source: str | bytes = folded_model(model_path) if needs_folding(model_path) else str(model_path)
+        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         outputs = [o.name for o in self.session.get_outputs()]
         self.output_names = [f"logits_{h}" for h in head_names]
         missing = [o for o in self.output_names if o not in outputs]

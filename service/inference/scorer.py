@@ -72,25 +72,32 @@ class Scorer:
         self.batcher: MicroBatcher[HeadScores] = MicroBatcher(self._run, max_batch, window_s, on_batch)
         self._on_cache = on_cache or (lambda hits, misses: None)
 
-    def _run(self, texts: list[str]) -> list[HeadScores]:
-        return self.model.score(texts)
+    def _run(self, clean: list[str]) -> list[HeadScores]:
+        return self.model.score(clean, clean=clean)
 
-    def key(self, text: str, version: str | None = None) -> str:
+    def key(self, clean: str, version: str | None = None) -> str:
+        """Cache key of an already normalised text."""
         version = version or self.model.version
-        return hashlib.sha256(f"{version}\0{normalise(text)}".encode()).hexdigest()
+        return hashlib.sha256(f"{version}\0{clean}".encode()).hexdigest()
 
     def swap(self, model: TextModel) -> None:
         """Serve a new model from the next batch on; its scores start uncached."""
         self.model = model
         self.cache.clear()
 
-    def score(self, texts: list[str]) -> list[Scored]:
+    def score(
+        self, texts: list[str], deadline: float | None = None, clean: list[str] | None = None
+    ) -> list[Scored]:
+        """`clean`: the texts already normalised (else done here, once)."""
         version = self.model.version  # one version for every key of this call
+        texts = clean if clean is not None else [normalise(t) for t in texts]
         keys = [self.key(t, version) for t in texts]
         found = {k: s for k in set(keys) if (s := self.cache.get(k)) is not None}
         missing = list(dict.fromkeys(k for k in keys if k not in found))  # each distinct text once
         first_text = dict(zip(keys, texts, strict=True))
-        fresh = dict(zip(missing, self.batcher.submit([first_text[k] for k in missing]), strict=True))
+        fresh = dict(
+            zip(missing, self.batcher.submit([first_text[k] for k in missing], deadline), strict=True)
+        )
         for k, s in fresh.items():
             if s.model_version == version:  # a batch that ran after a swap is not cached under the old key
                 self.cache.put(k, s)

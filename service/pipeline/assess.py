@@ -25,6 +25,7 @@ from service.schemas.assessment import (
 )
 from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
+from service.text import normalise
 from service.text.language import detect_language
 from service.text.patterns import match_patterns, pattern_signals
 
@@ -90,13 +91,13 @@ class Assessor:
         self.served = served
         self.scorer.swap(served.model)
 
-    def _score(self, served: Served, texts: list[str]) -> list[Scored]:
+    def _score(self, served: Served, clean: list[str], deadline: float | None) -> list[Scored]:
         """Scores from `served.model` only: a micro-batch that ran after a
         swap scored with the new model, so those texts are scored again."""
-        scored = self.scorer.score(texts)
+        scored = self.scorer.score(clean, deadline, clean)
         stale = [i for i, s in enumerate(scored) if s.scores.model_version != served.model.version]
         if stale:
-            fresh = served.model.score([texts[i] for i in stale])
+            fresh = served.model.score([clean[i] for i in stale], clean=[clean[i] for i in stale])
             for i, f in zip(stale, fresh, strict=True):
                 scored[i] = Scored(f, False)
         return scored
@@ -109,20 +110,22 @@ class Assessor:
         media: Media | None = None,
         campaigns: dict[str, Campaign] | None = None,
         viewer_country: str | None = None,
+        deadline: float | None = None,
     ) -> list[Assessment]:
         """`media[i]` holds tweet i's validated attachments (see
         `service.api.media_input`); without it, attachments are not analysed.
-        `campaigns` maps tweet ids to the coordinated campaign they belong to."""
+        `campaigns` maps tweet ids to the coordinated campaign they belong to.
+        `deadline` (time.monotonic()): texts still queued past it are not scored
+        (`batcher.DeadlineExpiredError`)."""
         now = now or datetime.now(UTC)
         served = self.served
-        scored = self._score(served, [t.text for t in tweets])
+        clean = [normalise(t.text) for t in tweets]  # once per tweet: cache key, model, language, patterns
+        scored = self._score(served, clean, deadline)
         media = media or [[] for _ in tweets]
         ctx = (campaigns or {}, viewer_country.upper() if viewer_country else None)
         return [
-            self._one(served, t, s.scores.probs, spans, now, m, ctx).model_copy(
-                update={"cache_hit": s.cache_hit}
-            )
-            for t, s, m in zip(tweets, scored, media, strict=True)
+            self._one(served, t, c, s, spans, now, m, ctx)
+            for t, c, s, m in zip(tweets, clean, scored, media, strict=True)
         ]
 
     def rank(
@@ -133,9 +136,10 @@ class Assessor:
         media: Media | None = None,
         campaigns: dict[str, Campaign] | None = None,
         viewer_country: str | None = None,
+        deadline: float | None = None,
     ) -> list[Assessment]:
         """Highest priority first; ties keep the order they came in."""
-        assessed = self.assess(tweets, spans, now, media, campaigns, viewer_country)
+        assessed = self.assess(tweets, spans, now, media, campaigns, viewer_country, deadline)
         ordered = sorted(assessed, key=lambda a: -a.priority)
         return [a.model_copy(update={"rank": i + 1}) for i, a in enumerate(ordered)]
 
@@ -143,14 +147,16 @@ class Assessor:
         self,
         served: Served,
         tweet: Tweet,
-        probs: dict[str, dict[str, float]],
+        clean: str,
+        scored: Scored,
         spans: bool,
         now: datetime,
         media: list[PreparedMedia],
         ctx: tuple[dict[str, Campaign], str | None],
     ) -> Assessment:
         campaigns, viewer = ctx
-        lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text)[0], True)
+        probs = scored.scores.probs
+        lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text, clean)[0], True)
         base_lang = lang.split("-")[0].lower()
         supported = base_lang in SUPPORTED_LANGUAGES
         reports: list[MediaReport] = []
@@ -158,7 +164,7 @@ class Assessor:
         if self.media is not None and media:
             reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
         campaign = campaigns.get(tweet.id)
-        patterns = match_patterns(tweet.text) if supported else []
+        patterns = match_patterns(tweet.text, clean) if supported else []
         young = _account_age_days(tweet, now)
         extra = {
             "media.altered": verdict.score,
@@ -231,6 +237,7 @@ class Assessor:
             ),
             model_version=served.model.version,
             policy_versions=served.policy_versions,
+            cache_hit=scored.cache_hit,
         )
 
 

@@ -63,7 +63,7 @@ class ModelReloader:
                 if folder == self.assessor.model.folder and not force:
                     self._on_result("unchanged")
                     return ReloadResult("unchanged", previous, previous)
-                model = load_checked(folder, self.settings.inference_threads)
+                model = load_checked(folder, self.settings.ort_threads, self.settings.inference_spinning)
                 policies = load_policies(
                     self.settings.policies_dir, known_signals(model.card), thresholds(model.card)
                 )

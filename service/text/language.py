@@ -78,9 +78,10 @@ def _identifier() -> LanguageIdentifier:
     return ident
 
 
-def detect_language(text: str) -> tuple[str, float]:
-    """(ISO 639-1 code, probability); "und" when there are no letters at all."""
-    cleaned = normalise(text)
+def detect_language(text: str, clean: str | None = None) -> tuple[str, float]:
+    """(ISO 639-1 code, probability); "und" when there are no letters at all.
+    `clean`: `text` already normalised."""
+    cleaned = normalise(text) if clean is None else clean
     for p in _PLACEHOLDERS:
         cleaned = cleaned.replace(p, " ")
     if not any(c.isalpha() for c in cleaned):

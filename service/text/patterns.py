@@ -107,9 +107,10 @@ class PatternMatch:
         return f"phrase list match {self.phrase!r}"
 
 
-def match_patterns(text: str) -> list[PatternMatch]:
-    """Every pattern that fires on `text`, with the phrase that fired it."""
-    clean = normalise(text)
+def match_patterns(text: str, clean: str | None = None) -> list[PatternMatch]:
+    """Every pattern that fires on `text`, with the phrase that fired it.
+    `clean`: `text` already normalised."""
+    clean = normalise(text) if clean is None else clean
     found = []
     if m := _INCITEMENT.search(clean):
         found.append(PatternMatch("pattern.incitement", m.group(0)))
