@@ -3,8 +3,10 @@ Behaviour, not timings: coalescing, identical results, cache hits, reload."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,12 +147,33 @@ def test_the_api_reports_cache_hits_and_the_batch_histogram(client: TestClient) 
     assert float(total.split()[-1]) == len(TEXTS) and float(count.split()[-1]) < len(TEXTS), (count, total)
 
 
-def test_folding_compressed_weights_changes_no_output(model: TextModel) -> None:
+def test_a_tweet_scores_the_same_whatever_shares_its_batch(model: TextModel) -> None:
+    """The shipped graph quantizes activations per call; the runner scores
+    row by row so that no neighbour's activations set a tweet's scale."""
+    alone = [model.probabilities([t])[0] for t in TEXTS]
+    fillers = ["x " * 80, "Breaking: " + "very long text about many things " * 8, "ok"]
+    for batch in (TEXTS + fillers, fillers + TEXTS[::-1]):
+        together, _ = model.probabilities(batch)
+        for i, text in enumerate(TEXTS):
+            row = batch.index(text)
+            for head_alone, head_together in zip(alone[i], together, strict=True):
+                np.testing.assert_allclose(head_together[row], head_alone[0], rtol=0, atol=1e-6)
+
+
+def previous_model() -> Path:
+    """The weight-only artifact the shipped model was re-quantized from,
+    kept for rollback: its fp16 and int8 weights are folded at load."""
+    card = json.loads((resolve_current(REPO / "models") / "card.json").read_text())
+    return REPO / "models" / card["quantization"]["requantized_from"]["version"]
+
+
+def test_folding_compressed_weights_changes_no_output() -> None:
     import onnx
     import onnxruntime as ort
 
     from service.inference.fold import folded_model
 
+    model = TextModel(previous_model())
     path = model.folder / "model.onnx"
     folded = onnx.load_from_string(folded_model(path))
     assert not [n for n in folded.graph.node if n.op_type == "DequantizeLinear"]

@@ -3,6 +3,7 @@ artifact computes: the shipped model and a freshly exported tiny one."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import torch
 
 from service.inference import TextModel
 from tests.conftest import REPO
-from training.recover import RecoveryError, load_from_artifact
+from training.recover import RecoveryError, load_from_artifact, state_dict_from_onnx
 
 TEXTS = [
     "Drinking bleach cures the virus, the CDC is hiding it!",
@@ -38,13 +39,38 @@ def _gap(folder: Path) -> float:
     return max(float(np.abs(a - b.numpy()).max()) for a, b in zip(onnx_logits, torch_logits, strict=True))
 
 
-def test_the_shipped_model_is_recovered_exactly() -> None:
-    folder = REPO / "models" / (REPO / "models" / "CURRENT").read_text().strip()
-    assert _gap(folder) < 1e-4
+def _shipped() -> Path:
+    return REPO / "models" / (REPO / "models" / "CURRENT").read_text().strip()
 
 
-def test_a_tiny_export_is_recovered_exactly(tiny_model: Path) -> None:
-    assert _gap(tiny_model) < 1e-4
+def test_the_shipped_int8_model_is_recovered_to_its_source_weights() -> None:
+    """The shipped graph holds int8 weights (one scale per output column)
+    re-quantized from the previous, weight-only artifact: every recovered
+    parameter is that artifact's within half a quantization step, so the
+    names, transposes and the Q/K/V split all map back."""
+    shipped = _shipped()
+    card = json.loads((shipped / "card.json").read_text())
+    source = REPO / "models" / card["quantization"]["requantized_from"]["version"]
+    new, old = state_dict_from_onnx(shipped / "model.onnx"), state_dict_from_onnx(source / "model.onnx")
+    model, _ = load_from_artifact(shipped)
+    for name, param in model.state_dict().items():
+        if name.startswith("encoder.pooler."):
+            continue
+        step = old[name].abs().amax(dim=-1, keepdim=True) / 127 if param.ndim == 2 else 0
+        assert torch.all((new[name] - old[name]).abs() <= step / 2 + 1e-6), name
+
+
+def test_the_shipped_model_and_its_torch_recovery_agree_up_to_activation_rounding() -> None:
+    """Torch multiplies the recovered weights in fp32; the service rounds
+    activations to int8: the logits differ by that rounding, not more."""
+    assert _gap(_shipped()) < 0.5
+
+
+def test_a_tiny_export_is_recovered(tiny_model: Path) -> None:
+    """Exact for a weight-only artifact; up to activation rounding for a
+    dynamic int8 one."""
+    exact = not TextModel(tiny_model).runner.per_row
+    assert _gap(tiny_model) < (1e-4 if exact else 0.5)
 
 
 def test_an_artifact_missing_a_parameter_is_refused(tiny_model: Path, tmp_path: Path) -> None:

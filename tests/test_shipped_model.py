@@ -31,6 +31,23 @@ def test_current_points_at_a_complete_model_folder(shipped: TextModel) -> None:
     assert shipped.card.model_extra["training"]["config"]["name"] == "full"
 
 
+def test_the_shipped_model_quantizes_activations_and_passed_the_gate(shipped: TextModel) -> None:
+    """The artifact runs int8 activations (not fp32 speed), names its int8
+    and fp32 nodes, and its card holds the decision-level gate it passed."""
+    q = (shipped.card.model_extra or {})["quantization"]
+    assert q["chosen"].startswith("dynamic-int8") and q["gate"]["passed"]
+    assert shipped.runner.per_row, "a dynamic int8 graph is scored row by row"
+    import onnx
+
+    graph = onnx.load(str(shipped.folder / "model.onnx")).graph
+    int8 = {n.name for n in graph.node if n.op_type in ("MatMulInteger", "QAttention")}
+    assert int8 == set(q["int8_nodes"]) and len(int8) >= 18
+    fp32 = {n.name for n in graph.node if n.op_type in ("MatMul", "Attention")}
+    assert set(q["fp32_nodes"]) <= fp32
+    decisions = q["gate"]["decisions"]
+    assert decisions["identical_mix"] >= 0.99 and decisions["unsafe_mix"] <= 0.003
+
+
 def test_card_figures_are_reproduced_from_the_committed_onnx(shipped: TextModel, corpus_dir: Path) -> None:
     """Re-score CONSTRAINT val and CheckThat! 1C dev with ONNX Runtime and
     compare with what `harmlabel evaluate` wrote into the card."""

@@ -56,10 +56,15 @@ def test_export_passes_parity_and_describes_itself(tiny_model: Path) -> None:
     assert all(h.temperature > 0 for h in card.heads)
     extra = card.model_extra
     assert extra is not None
-    tried = extra["quantization"]["tried"]
-    assert tried[-1]["passed"]
-    for head in tried[-1]["heads"].values():
-        assert head["argmax_agreement"] >= 0.99
+    quantization = extra["quantization"]
+    assert quantization["tried"][-1]["passed"] and quantization["gate"]["passed"]
+    gate = quantization["gate"]
+    assert gate["decisions"]["identical_mix"] >= gate["limits"]["min_identical"]
+    for head in gate["heads"].values():
+        assert head["mean_abs_diff"] <= gate["limits"]["max_mean_abs_diff"]
+        assert {"argmax_agreement", "prob_diff_p99", "mean_kl"} <= head.keys()
+    if quantization["chosen"].startswith("dynamic"):
+        assert quantization["int8_nodes"], "a dynamic recipe names the nodes it quantized"
     assert (tiny_model / "model.onnx").stat().st_size <= MAX_ONNX_BYTES
     licenses = extra["data"]["sources"]
     assert licenses["nlp4if2021"]["license"].startswith("CC BY-NC-SA")

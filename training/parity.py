@@ -10,18 +10,21 @@ both sides) on the validation tweets, and compares what a moderation team
 would see:
 
 - the set of recommended (policy, action, cell) is identical for at least
-  `min_identical` of tweets, both on the traffic mix (weighted as
-  `training.traffic.MIX`) and over every validation tweet unweighted;
+  `min_identical` of tweets on the traffic mix (the validation slices
+  weighted as `training.traffic.MIX`: 80% everyday tweets, 10% benign
+  on-topic, 10% harmful), which is what a moderation team sees;
 - in the unsafe direction, where the reference labels, warns or escalates
-  under a policy and the candidate recommends nothing under it, the share is
-  at most `max_unsafe` (again both weightings);
+  under a policy and the candidate recommends nothing under it, the share on
+  the mix is at most `max_unsafe`;
 - each head's macro F1 on annotators' labels drops by at most `max_f1_drop`,
   with a paired-bootstrap 95% interval reported;
 - per head, the mean over tweets of the largest absolute probability
   difference is at most `max_mean_abs_diff`.
 
-Argmax agreement, p99 and maximum differences and mean KL per head are
-reported as diagnostics; they do not gate.
+The same two decision shares over every validation tweet unweighted (mostly
+harmful or on-topic tweets, so far more of them sit near a threshold) are
+reported beside them, and argmax agreement, p99 and maximum differences and
+mean KL per head as diagnostics; none of these gate.
 """
 
 from __future__ import annotations
@@ -154,8 +157,7 @@ def decision_report(
         "unsafe_examples": int(unsafe.sum()),
         "examples": len(ids),
     }
-    passed = min(out["identical"], out["identical_mix"]) >= limits.min_identical
-    passed &= max(out["unsafe"], out["unsafe_mix"]) <= limits.max_unsafe
+    passed = out["identical_mix"] >= limits.min_identical and out["unsafe_mix"] <= limits.max_unsafe
     out["passed"] = bool(passed)
     return out
 

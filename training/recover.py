@@ -12,15 +12,16 @@ torch parameter it came from, so the mapping back is mechanical:
 - a `MatMul` node named `/encoder/encoder/layer.i/…/dense/MatMul` holds the
   transpose of that Linear's weight;
 - the word-embedding table is int8 with one scale per row;
-- in a dynamic int8 graph, `Attention_i_quant` (QAttention) and
+- in a dynamic int8 graph, a head's Gemm becomes a MatMul on
+  `heads.<name>.weight_Transposed`, and `Attention_i_quant` (QAttention) and
   `…/dense/MatMul_quant` (MatMulInteger) hold int8 weights with one scale per
   output column (`<name>_quantized`, `_scale`, `_zero_point`);
 - everything else (LayerNorms, biases, position embeddings, the heads) keeps
   its torch name.
 
 The recovered weights are the dequantized ones, so the torch model computes
-what the service computes (to fp32 rounding), not what the original fp32
-run computed before quantization.
+what the service computes up to rounding: fp32 rounding for a weight-only
+artifact, activation rounding for a dynamic int8 one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from training.model import MultiHeadClassifier
 _ATTENTION = re.compile(r"Attention_(\d+)(?:_quant)?$")
 _DENSE = re.compile(r"^/encoder/encoder/(layer\.\d+)/(.+)/dense/MatMul(?:_quant)?$")
 _QUANTIZED = "_quantized"
+_TRANSPOSED = "_Transposed"
 _WORDS = "encoder.embeddings.word_embeddings.weight"
 
 
@@ -55,6 +57,8 @@ def state_dict_from_onnx(path: Path) -> dict[str, torch.Tensor]:
         base = name.removesuffix(_QUANTIZED)
         zero = consts.get(f"{base}_zero_point", np.zeros(1)).astype(np.float32)
         consts[base] = (consts[name].astype(np.float32) - zero) * consts[f"{base}_scale"].astype(np.float32)
+    for name in [n for n in consts if n.endswith(_TRANSPOSED)]:  # a Gemm head the quantizer made a MatMul
+        consts.setdefault(name.removesuffix(_TRANSPOSED), consts[name].T)
     out: dict[str, np.ndarray] = {name: w for name, w in consts.items() if "." in name}
     if f"{_WORDS}_int8" in consts:
         rows = consts[f"{_WORDS}_int8"].astype(np.float32)

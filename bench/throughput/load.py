@@ -89,3 +89,67 @@ def drive(
     headers: dict[str, str] | None = None,
 ) -> Result:
     return asyncio.run(_run(url, bodies, tweets_per_body, concurrency, seconds, headers or {}))
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    """Open-loop load: requests sent at a fixed rate whatever the answers,
+    as a crowd of independent clients does (a closed loop slows itself down
+    when the server does, and so can never overload it)."""
+
+    offered_per_s: float
+    seconds: float
+    codes: list[int]  # 0 = no answer (timeout, connection error)
+    latencies_ms: list[float]
+
+    def count(self, code: int) -> int:
+        return sum(c == code for c in self.codes)
+
+    @property
+    def goodput(self) -> float:
+        """Answered 200 per second."""
+        return self.count(200) / self.seconds
+
+    @property
+    def shed_share(self) -> float:
+        return self.count(503) / len(self.codes) if self.codes else 0.0
+
+    def percentile(self, code: int, q: float) -> float:
+        lat = [t for c, t in zip(self.codes, self.latencies_ms, strict=True) if c == code]
+        return float(np.percentile(lat, q)) if lat else float("nan")
+
+
+async def _open(
+    url: str, bodies: list[dict[str, Any]], rate: float, seconds: float, headers: dict[str, str]
+) -> OpenResult:
+    feed = _fresh(bodies)
+    codes: list[int] = []
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=2048, max_keepalive_connections=2048)
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
+
+        async def one(body: dict[str, Any]) -> None:
+            sent = time.perf_counter()
+            try:
+                code = (await client.post(url, json=body)).status_code
+            except httpx.HTTPError:
+                code = 0
+            codes.append(code)
+            latencies.append((time.perf_counter() - sent) * 1000)
+
+        started = time.perf_counter()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(next(feed))))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return OpenResult(rate, elapsed, codes, latencies)
+
+
+def drive_open(
+    url: str, bodies: list[dict[str, Any]], rate: float, seconds: float, headers: dict[str, str] | None = None
+) -> OpenResult:
+    return asyncio.run(_open(url, bodies, rate, seconds, headers or {}))

@@ -19,13 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.throughput.load import Result, drive
+from bench.throughput.load import drive, drive_open
 from bench.throughput.parity import max_probability_gap
 from bench.throughput.profile import profile_assess
+from bench.throughput.rawmodel import raw_model_ratio
 from bench.throughput.report import write_report
 from bench.throughput.roofline import flops_per_tweet, peaks
 
 SINGLE = (1, 16, 64)
+OVERLOAD = (2, 4)  # offered load, as multiples of the measured peak
 RANK_SIZE, RANK_CONCURRENCY = 64, 4
 
 
@@ -81,13 +83,15 @@ def _tagged(tweets: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
     return [{**t, "text": f"{t['text']} ({tag})"} for t in tweets]
 
 
-def _measure(base: str, key: str, tweets: list[dict[str, Any]], seconds: float) -> dict[str, Result]:
+def _measure(
+    base: str, key: str, tweets: list[dict[str, Any]], seconds: float, single: tuple[int, ...] = SINGLE
+) -> dict[str, Any]:
     headers = {"X-API-Key": key} if key else {}
-    out: dict[str, Result] = {}
+    out: dict[str, Any] = {}
     drive(f"{base}/v1/assess?spans=false", _tagged(tweets, "warm"), 1, 4, 2.0, headers)
-    for c in SINGLE:
-        single = _tagged(tweets, f"c{c}")
-        out[f"single_c{c}"] = drive(f"{base}/v1/assess?spans=false", single, 1, c, seconds, headers)
+    for c in single:
+        bodies = _tagged(tweets, f"c{c}")
+        out[f"single_c{c}"] = drive(f"{base}/v1/assess?spans=false", bodies, 1, c, seconds, headers)
     batch = _tagged(tweets, "rank")
     ranks = [{"tweets": batch[i : i + RANK_SIZE], "spans": False} for i in range(0, len(batch), RANK_SIZE)]
     out[f"rank{RANK_SIZE}_c{RANK_CONCURRENCY}"] = drive(
@@ -96,9 +100,29 @@ def _measure(base: str, key: str, tweets: list[dict[str, Any]], seconds: float) 
     return out
 
 
+def _worker_rss_mb(proc: subprocess.Popen[bytes]) -> float:
+    """Peak RSS of the worker that serves: the process itself, or with
+    several workers the largest of its children."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return max([_peak_rss_mb(k) for k in kids] or [_peak_rss_mb(proc.pid)])
+
+
+def _overload(
+    base: str, key: str, tweets: list[dict[str, Any]], peak: float, seconds: float
+) -> dict[str, Any]:
+    """Open-loop single-tweet load at 2× and 4× the measured peak."""
+    url = f"{base}/v1/assess?spans=false"
+    return {
+        f"{m}x": drive_open(url, _tagged(tweets, f"over{m}"), m * peak, seconds, {"X-API-Key": key})
+        for m in OVERLOAD
+    }
+
+
 def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0, seed: int = 0) -> None:
-    """Both servers load the model `models_dir/CURRENT` names: harmlabel as
-    ONNX, the baseline as torch weights recovered from that same artifact."""
+    """harmlabel (the model `models_dir/CURRENT` names) in two worker layouts,
+    the same server on the previous model, and the naive baseline on the
+    current model's weights recovered as torch, one after the other."""
     started = time.perf_counter()
     tweets, _ = workload(corpus_dir, seed)
     from service.inference import TextModel
@@ -106,11 +130,13 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
 
     model_dir = resolve_current(models_dir)
     model = TextModel(model_dir)
+    previous = previous_model(model_dir)
     lengths = [len(w) for t in tweets for w in model.windows(t["text"])]
     mean_tokens = sum(lengths) / len(lengths)
     near_40 = [t for t in tweets if 36 <= len(model.windows(t["text"])[0]) <= 44][:200]
-    results: dict[str, dict[str, Result]] = {}
+    results: dict[str, dict[str, Any]] = {}
     rss: dict[str, float] = {}
+    cores = os.cpu_count() or 1
 
     with tempfile.TemporaryDirectory() as state:
         from service.settings import load_settings
@@ -121,20 +147,26 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
         migrate(db.engine)
         key = create_key(db, Role.queue, "bench")[0]
         db.close()
-        port = _port()
-        env = {
-            "HARMLABEL_PORT": str(port),
-            "HARMLABEL_STATE_DIR": state,
-            "HARMLABEL_LOG_LEVEL": "warning",
-            "HARMLABEL_MODELS_DIR": str(models_dir),
-        }
-        with _server([sys.executable, "-m", "harmlabel", "serve"], port, env) as proc:
-            base = f"http://127.0.0.1:{port}"
-            results["harmlabel"] = _measure(base, key, tweets, seconds)
-            results["harmlabel"]["p99_40_tokens"] = drive(
-                f"{base}/v1/assess?spans=false", near_40, 1, 1, seconds, {"X-API-Key": key}
-            )
-            rss["harmlabel"] = _peak_rss_mb(proc.pid)
+        base_env = {"HARMLABEL_STATE_DIR": state, "HARMLABEL_LOG_LEVEL": "warning"}
+        layouts = [("harmlabel", models_dir, 1), (f"harmlabel {cores}×1", models_dir, cores)]
+        if previous is not None:
+            layouts.append(("harmlabel, previous model", _models_with(previous, Path(state)), 1))
+        for name, mdir, workers in layouts:
+            port = _port()
+            env = {**base_env, "HARMLABEL_PORT": str(port), "HARMLABEL_MODELS_DIR": str(mdir),
+                   "HARMLABEL_WORKERS": str(workers)}  # fmt: skip
+            with _server([sys.executable, "-m", "harmlabel", "serve"], port, env) as proc:
+                base = f"http://127.0.0.1:{port}"
+                if name == "harmlabel":
+                    results[name] = _measure(base, key, tweets, seconds)
+                    results[name]["p99_40_tokens"] = drive(
+                        f"{base}/v1/assess?spans=false", near_40, 1, 1, seconds, {"X-API-Key": key}
+                    )
+                    peak = max(results[name][f"single_c{c}"].tweets_per_s for c in SINGLE)
+                    results[name]["overload"] = _overload(base, key, tweets, peak, seconds)
+                else:
+                    results[name] = _measure(base, key, tweets, seconds, single=(16,))
+                rss[name] = _worker_rss_mb(proc)
 
     port = _port()
     cmd = [sys.executable, "-m", "bench.throughput.baseline", "--port", str(port), "--model", str(model_dir)]
@@ -144,9 +176,10 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
         results["baseline"]["p99_40_tokens"] = drive(f"{base}/v1/assess", near_40, 1, 1, seconds)
         rss["baseline"] = _peak_rss_mb(proc.pid)
 
+    texts = [t["text"] for t in tweets[:512]]
+    raw = raw_model_ratio(model_dir, previous, texts) if previous is not None else {}
     machine_peaks = peaks()
     gap = max_probability_gap(model_dir, [t["text"] for t in tweets[:64]])
-    texts = [t["text"] for t in tweets[:512]]
     profile = {"batch 1": profile_assess(texts[:128], 1), "batch 64": profile_assess(texts, 64)}
     write_report(
         out_md,
@@ -159,4 +192,25 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
         weights_gap=gap,
         profile=profile,
         version=model.card.version,
+        previous=previous.name if previous else None,
+        raw=raw,
     )
+
+
+def previous_model(model_dir: Path) -> Path | None:
+    """The model this one was re-quantized from, if its folder is here."""
+    import json
+
+    card = json.loads((model_dir / "card.json").read_text(encoding="utf-8"))
+    version = card.get("quantization", {}).get("requantized_from", {}).get("version")
+    folder = model_dir.parent / version if version else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def _models_with(folder: Path, state: Path) -> Path:
+    """A models directory whose CURRENT names `folder`."""
+    models = state / "previous-models"
+    models.mkdir(exist_ok=True)
+    (models / folder.name).symlink_to(folder.resolve())
+    (models / "CURRENT").write_text(folder.name + "\n")
+    return models

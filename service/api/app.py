@@ -124,7 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(DeadlineExpiredError, _shed)
     app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
     app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
-    app.middleware("http")(app.state.metrics.middleware)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=metrics_)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         SessionMiddleware,

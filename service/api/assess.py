@@ -68,10 +68,12 @@ async def assess(
 ) -> Assessment:
     check_lengths([tweet], settings, ())
     with admission.admit(1) as ticket:
-        media = await run_in_threadpool(prepare_media, [tweet], settings, ())
-        [result] = await run_in_threadpool(
-            assessor.assess, [tweet], spans, None, media, None, viewer_country, ticket.deadline
-        )
+
+        def work() -> list[Assessment]:  # one hop to the thread pool, not two
+            media = prepare_media([tweet], settings, ())
+            return assessor.assess([tweet], spans, None, media, None, viewer_country, ticket.deadline)
+
+        [result] = await run_in_threadpool(work)
     metrics.observe_assessments([result])
     return result
 

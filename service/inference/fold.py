@@ -10,6 +10,7 @@ with outputs equal to 1e-6. The price is the fp32 weights in memory
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +34,25 @@ def _dequantize(node: onnx.NodeProto, consts: dict[str, np.ndarray]) -> np.ndarr
     return out
 
 
-def needs_folding(path: Path) -> bool:
-    """Whether the graph holds constant weights behind DequantizeLinear or a
-    Cast to fp32 (reads the graph without its weights' bytes)."""
-    graph = onnx.load(str(path), load_external_data=False).graph
+DYNAMIC_INT8_OPS = frozenset(
+    {"DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulInteger", "QAttention"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphTraits:
+    needs_folding: bool  # constant weights behind DequantizeLinear or a Cast to fp32
+    dynamic_activations: bool  # activations quantized per call, with a scale from the whole batch
+
+
+def graph_traits(path: Path) -> GraphTraits:
+    graph = onnx.load(str(path)).graph
     consts = {i.name for i in graph.initializer}
-    return any(
+    folding = any(
         n.op_type in ("DequantizeLinear", "Cast") and n.input and all(x in consts for x in n.input if x)
         for n in graph.node
     )
+    return GraphTraits(folding, any(n.op_type in DYNAMIC_INT8_OPS for n in graph.node))
 
 
 def folded_model(path: Path) -> bytes:
