@@ -190,6 +190,32 @@ def export_cmd(
     typer.echo(f"exported {folder}")
 
 
+@app.command("requantize")
+def requantize_cmd(
+    source: Annotated[str, typer.Argument(help="Version in the models folder to re-quantize.")],
+    version: Annotated[str, typer.Option(help="Version of the new artifact.")],
+    set_current: Annotated[bool, typer.Option(help="Point models/CURRENT at it.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Re-quantize a shipped model under the decision-level gate, without its
+    torch weights; then run `harmlabel evaluate --model` on it."""
+    from training.recipe_search import ParityError
+    from training.registry import set_current as point_current
+    from training.requantize import requantize
+    from training.traffic_eval import validation
+
+    settings = _settings()
+    examples = validation(_corpus_dir(settings, data_dir))
+    try:
+        folder = requantize(settings.models_dir / source, settings.models_dir, version, examples)
+    except (ParityError, FileExistsError) as exc:
+        typer.echo(f"harmlabel: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {folder}")
+    if set_current:
+        point_current(settings.models_dir, version)
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     model: Annotated[

@@ -88,9 +88,10 @@ class Settings(BaseSettings):
             ge=1,
             le=100_000,
             description="Backpressure: most tweets queued or being scored per worker; beyond it, 503 at once "
-            "with Retry-After. Default sized from `harmlabel bench throughput` (docs/benchmarks.md).",
+            "with Retry-After. The default is about 0.3 s of work at the capacity measured on 2 cores "
+            "(docs/benchmarks.md): one full micro-batch.",
         ),
-    ] = 96
+    ] = 64
     request_deadline_ms: Annotated[
         float,
         Field(
@@ -98,7 +99,7 @@ class Settings(BaseSettings):
             le=600_000,
             description="A tweet still queued this long after admission is not scored.",
         ),
-    ] = 2000.0
+    ] = 1000.0
     workers: Annotated[
         int,
         Field(

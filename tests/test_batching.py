@@ -164,7 +164,7 @@ def previous_model() -> Path:
     """The weight-only artifact the shipped model was re-quantized from,
     kept for rollback: its fp16 and int8 weights are folded at load."""
     card = json.loads((resolve_current(REPO / "models") / "card.json").read_text())
-    return REPO / "models" / card["quantization"]["requantized_from"]["version"]
+    return REPO / "models" / str(card["quantization"]["requantized_from"]["version"])
 
 
 def test_folding_compressed_weights_changes_no_output() -> None:

@@ -28,7 +28,9 @@ from bench.throughput.roofline import flops_per_tweet, peaks
 
 SINGLE = (1, 16, 64)
 OVERLOAD = (2, 4)  # offered load, as multiples of the measured peak
-RANK_SIZE, RANK_CONCURRENCY = 64, 4
+# One 64-tweet rank at a time per worker: the default admission bound (64
+# tweets) refuses a second one while the first is in flight, by design.
+RANK_SIZE, RANK_CONCURRENCY = 64, 1
 
 
 def _port() -> int:
@@ -148,13 +150,17 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
         key = create_key(db, Role.queue, "bench")[0]
         db.close()
         base_env = {"HARMLABEL_STATE_DIR": state, "HARMLABEL_LOG_LEVEL": "warning"}
-        layouts = [("harmlabel", models_dir, 1), (f"harmlabel {cores}×1", models_dir, cores)]
+        one = {"HARMLABEL_WORKERS": "1"}
+        layouts = [
+            ("harmlabel", models_dir, one),
+            (f"harmlabel {cores} workers × 1 thread", models_dir, {"HARMLABEL_WORKERS": str(cores)}),
+            ("harmlabel, ORT spinning off", models_dir, {**one, "HARMLABEL_INFERENCE_SPINNING": "false"}),
+        ]
         if previous is not None:
-            layouts.append(("harmlabel, previous model", _models_with(previous, Path(state)), 1))
-        for name, mdir, workers in layouts:
+            layouts.append(("harmlabel, previous model", _models_with(previous, Path(state)), one))
+        for name, mdir, extra in layouts:
             port = _port()
-            env = {**base_env, "HARMLABEL_PORT": str(port), "HARMLABEL_MODELS_DIR": str(mdir),
-                   "HARMLABEL_WORKERS": str(workers)}  # fmt: skip
+            env = {**base_env, **extra, "HARMLABEL_PORT": str(port), "HARMLABEL_MODELS_DIR": str(mdir)}
             with _server([sys.executable, "-m", "harmlabel", "serve"], port, env) as proc:
                 base = f"http://127.0.0.1:{port}"
                 if name == "harmlabel":

@@ -28,7 +28,7 @@ from service.api import (
     trends,
 )
 from service.api.auth import KeyCache
-from service.api.limits import BodySizeLimit
+from service.api.limits import BodySizeLimit, SaturationGate
 from service.inference.batcher import DeadlineExpiredError
 from service.inference.card import resolve_current
 from service.inference.probe import load_checked
@@ -50,6 +50,7 @@ from service.settings import Settings
 from service.store.banks import live_entries
 from service.store.db import Database, migrate
 from service.store.legal import all_orders
+from service.text import language
 
 
 @asynccontextmanager
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
         resolve_current(settings.models_dir), settings.ort_threads, settings.inference_spinning
     )
     policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
+    language.preload()
     reliability = load_reliability()
     banks = BankIndexHolder()
     signals = build_signals(settings, banks)
@@ -124,6 +126,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(DeadlineExpiredError, _shed)
     app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
     app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
+    shed = metrics_.shed
+    app.add_middleware(SaturationGate, admission=app.state.admission, on_shed=lambda r: shed.labels(r).inc())
     app.add_middleware(metrics.MetricsMiddleware, metrics=metrics_)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -1,8 +1,14 @@
-"""Refuse oversized request bodies before anything parses them."""
+"""Refuse what the service cannot take before anything parses it: oversized
+bodies, and scoring requests while the worker is saturated."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.pipeline.admission import Admission
 
 
 class BodyTooLargeError(Exception):
@@ -59,3 +65,57 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class _Route:
+    """What MetricsMiddleware reads from scope["route"] for a shed request."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class SaturationGate:
+    """Pure ASGI middleware: while the worker is at capacity, a scoring
+    request is answered 503 before its body is read or validated.
+
+    The routes admit by tweet count (`Admission.admit`), but reaching them
+    costs the request's parsing, validation and routing; under 4× overload
+    that work alone saturated the event loop and every answer, 503s
+    included, took seconds. This check costs a comparison.
+    """
+
+    def __init__(self, app: ASGIApp, admission: Admission, on_shed: Callable[[str], None]) -> None:
+        self.app = app
+        self.admission = admission
+        self.on_shed = on_shed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] not in SCORING_PATHS
+            or self.admission.in_flight < self.admission.capacity
+        ):
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = _Route(scope["path"])
+        self.on_shed("capacity")
+        refusal = self.admission.refusal()
+        body = json.dumps(
+            {"detail": [{"loc": [], "msg": str(refusal), "type": "overloaded.capacity"}]}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(refusal.retry_after_s).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+SCORING_PATHS = frozenset({"/v1/assess", "/v1/assess/multipart", "/v1/rank", "/v1/cases"})

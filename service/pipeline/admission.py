@@ -64,16 +64,19 @@ class Admission:
         """Seconds until the work in flight has likely drained: one deadline."""
         return max(1, math.ceil(self.deadline_s))
 
+    def refusal(self) -> OverloadedError:
+        return OverloadedError(
+            "capacity",
+            self.retry_after(),
+            f"over capacity: {self._in_flight} tweets in flight, limit {self.capacity} "
+            "(HARMLABEL_MAX_IN_FLIGHT); retry later",
+        )
+
     @contextmanager
     def admit(self, tweets: int) -> Iterator[Ticket]:
         with self._lock:
             if self._in_flight and self._in_flight + tweets > self.capacity:
-                raise OverloadedError(
-                    "capacity",
-                    self.retry_after(),
-                    f"over capacity: {self._in_flight} tweets in flight, limit {self.capacity} "
-                    "(HARMLABEL_MAX_IN_FLIGHT); retry later",
-                )
+                raise self.refusal()
             self._in_flight += tweets
         try:
             yield Ticket(tweets, time.monotonic() + self.deadline_s)
