@@ -100,6 +100,14 @@ class Settings(BaseSettings):
             description="A tweet still queued this long after admission is not scored.",
         ),
     ] = 1000.0
+    scoring_threads: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=256,
+            description="Threads per worker that run scoring requests; admitted ones beyond wait their turn.",
+        ),
+    ] = 4
     workers: Annotated[
         int,
         Field(

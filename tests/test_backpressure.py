@@ -82,6 +82,32 @@ def test_readyz_reports_saturation(settings: Settings) -> None:
             assert saturated.json()["load"]["in_flight"] == 2
 
 
+def test_a_saturated_worker_refuses_before_reading_the_body(settings: Settings) -> None:
+    """At capacity the gate answers 503 without parsing: even a malformed
+    body gets the 503, not a 422, and /metrics counts it under its route."""
+    app = create_app(settings.model_copy(update={"max_in_flight": 2}))
+    key = make_key(settings)
+    with TestClient(app) as client:
+        with app.state.admission.admit(2):
+            r = client.post("/v1/assess", content=b"{not json", headers={"X-API-Key": key})
+            assert r.status_code == 503, r.text
+            assert int(r.headers["retry-after"]) >= 1
+            assert r.json()["detail"][0]["type"] == "overloaded.capacity"
+        assert client.post("/v1/assess", content=b"{not json", headers={"X-API-Key": key}).status_code == 422
+        metrics = client.get("/metrics").text
+        assert 'harmlabel_shed_total{reason="capacity"} 1.0' in metrics
+        assert 'method="POST",route="/v1/assess",status="503"' in metrics
+
+
+def test_a_tweet_past_its_deadline_gets_503_not_a_score(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"request_deadline_ms": 0.001}))
+    key = make_key(settings)
+    with TestClient(app) as client:
+        r = client.post("/v1/assess", json={"id": "1", "text": "hello"}, headers={"X-API-Key": key})
+        assert r.status_code == 503 and r.json()["detail"][0]["type"] == "overloaded.deadline"
+        assert 'harmlabel_shed_total{reason="deadline"} 1.0' in client.get("/metrics").text
+
+
 def _post(url: str, key: str, body: object) -> tuple[int, dict[str, str], float]:
     req = urllib.request.Request(
         url, json.dumps(body).encode(), {"content-type": "application/json", "X-API-Key": key}

@@ -28,6 +28,7 @@ from service.api import (
     trends,
 )
 from service.api.auth import KeyCache
+from service.api.deps import ScoringPool
 from service.api.limits import BodySizeLimit, SaturationGate
 from service.inference.batcher import DeadlineExpiredError
 from service.inference.card import resolve_current
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders, scorer)
     app.state.metrics = metrics_
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
+    app.state.scoring_pool = ScoringPool(settings.scoring_threads)
     metrics_.in_flight.set_function(lambda: app.state.admission.in_flight)
     app.add_exception_handler(OverloadedError, _shed)
     app.add_exception_handler(DeadlineExpiredError, _shed)

@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from service.api.auth import ANY_KEY
-from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, SettingsDep
+from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import CoordinationConfig, coordination_scores, posts_of
 from service.schemas.assessment import Assessment, RankResponse
@@ -63,6 +62,7 @@ async def assess(
     settings: SettingsDep,
     metrics: MetricsDep,
     admission: AdmissionDep,
+    pool: ScoringPoolDep,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
     viewer_country: ViewerCountry = None,
 ) -> Assessment:
@@ -73,7 +73,7 @@ async def assess(
             media = prepare_media([tweet], settings, ())
             return assessor.assess([tweet], spans, None, media, None, viewer_country, ticket.deadline)
 
-        [result] = await run_in_threadpool(work)
+        [result] = await pool.run(work)
     metrics.observe_assessments([result])
     return result
 
@@ -85,6 +85,7 @@ async def assess_multipart(
     settings: SettingsDep,
     metrics: MetricsDep,
     admission: AdmissionDep,
+    pool: ScoringPoolDep,
     media: Annotated[list[UploadFile] | None, File(description="Image files, in order.")] = None,
     spans: bool = Query(True, description="Highlighted spans by word occlusion."),
     viewer_country: ViewerCountry = None,
@@ -104,7 +105,7 @@ async def assess_multipart(
             mtype = MediaType.animated_gif
         items.append(MediaItem(type=mtype, data=data, media_key=upload.filename or f"file{i}"))
     parsed = parsed.model_copy(update={"media": items})
-    return await assess(parsed, assessor, settings, metrics, admission, spans, viewer_country)
+    return await assess(parsed, assessor, settings, metrics, admission, pool, spans, viewer_country)
 
 
 @router.post("/rank", responses=OVERLOAD)
@@ -114,6 +115,7 @@ async def rank(
     settings: SettingsDep,
     metrics: MetricsDep,
     admission: AdmissionDep,
+    pool: ScoringPoolDep,
     viewer_country: ViewerCountry = None,
 ) -> RankResponse:
     """Rank a batch; coordinated posting is detected within the batch."""
@@ -131,13 +133,17 @@ async def rank(
         )
     check_lengths(body.tweets, settings, ("tweets",))
     with admission.admit(len(body.tweets)) as ticket:
-        media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-        campaigns = coordination_scores(
-            posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings)
-        )
-        ranked = await run_in_threadpool(
-            assessor.rank, body.tweets, body.spans, None, media, campaigns, viewer_country, ticket.deadline
-        )
+
+        def work() -> list[Assessment]:
+            media = prepare_media(body.tweets, settings, ("tweets",))
+            campaigns = coordination_scores(
+                posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings)
+            )
+            return assessor.rank(
+                body.tweets, body.spans, None, media, campaigns, viewer_country, ticket.deadline
+            )
+
+        ranked = await pool.run(work)
     metrics.observe_assessments(ranked)
     return RankResponse(
         assessments=ranked,

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.assess import OVERLOAD, check_lengths, coordination_config
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
-from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, SettingsDep
+from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
 from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
@@ -68,6 +68,7 @@ async def submit_cases(
     body: CaseSubmit,
     assessor: AssessorDep,
     admission: AdmissionDep,
+    pool: ScoringPoolDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     db: DatabaseDep,
@@ -83,8 +84,8 @@ async def submit_cases(
         config = coordination_config(settings)
         campaigns = await run_in_threadpool(_campaigns, db, body.tweets, config, now)
         # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
-        assessed = await run_in_threadpool(
-            assessor.assess, body.tweets, True, now, media, campaigns, None, ticket.deadline
+        assessed = await pool.run(
+            lambda: assessor.assess(body.tweets, True, now, media, campaigns, None, ticket.deadline)
         )
     metrics.observe_assessments(assessed)
     results = []
