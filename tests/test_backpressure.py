@@ -29,9 +29,8 @@ def test_admission_bounds_tweets_in_flight_and_always_admits_when_idle() -> None
         assert admission.in_flight == 3
         with admission.admit(1):
             assert admission.saturation == 1.0 and not admission.ready
-            with pytest.raises(OverloadedError) as refused:
-                with admission.admit(1):
-                    pass
+            with pytest.raises(OverloadedError) as refused, admission.admit(1):
+                pass
             assert refused.value.reason == "capacity" and refused.value.retry_after_s >= 1
     assert admission.in_flight == 0
     with admission.admit(50):  # larger than the bound, but nothing else is running
@@ -129,9 +128,10 @@ def test_overload_gets_fast_503s_not_timeouts(tmp_path: Path, free_port: int) ->
     counts them."""
     state = tmp_path / "state"
     key = make_key(load_settings(state_dir=state))
-    env = {"HARMLABEL_MAX_IN_FLIGHT": "4", "HARMLABEL_SCORE_CACHE_SIZE": "0", "HARMLABEL_LOG_LEVEL": "warning"}
+    env = {"HARMLABEL_MAX_IN_FLIGHT": "4", "HARMLABEL_SCORE_CACHE_SIZE": "0"}
+    env["HARMLABEL_LOG_LEVEL"] = "warning"  # stderr is a pipe nobody reads while it runs
     with running(state, free_port, **env) as base:
-        bodies = [{"id": str(i), "text": f"Tweet {i}: the vaccine rollout starts on Monday"} for i in range(256)]
+        bodies = [{"id": str(i), "text": f"Tweet {i}: the vaccine rollout starts Monday"} for i in range(256)]
         url = f"{base}/v1/assess?spans=false"
         with ThreadPoolExecutor(64) as pool:
             results = list(pool.map(lambda b: _post(url, key, b), bodies))
@@ -144,7 +144,8 @@ def test_overload_gets_fast_503s_not_timeouts(tmp_path: Path, free_port: int) ->
         fastest_shed = sorted(s for _, s in shed)[len(shed) // 2]
         assert fastest_shed < slowest_admitted, "a refusal must come faster than scoring"
         metrics = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
-        line = next(ln for ln in metrics.splitlines() if ln.startswith('harmlabel_shed_total{reason="capacity"}'))
+        shed_line = 'harmlabel_shed_total{reason="capacity"}'
+        line = next(ln for ln in metrics.splitlines() if ln.startswith(shed_line))
         assert float(line.split()[-1]) == codes.count(503)
 
 
@@ -155,7 +156,7 @@ def test_two_workers_serve_with_threads_split(tmp_path: Path, free_port: int) ->
     with running(state, free_port, HARMLABEL_WORKERS="2", HARMLABEL_LOG_LEVEL="warning") as base:
         url = f"{base}/v1/assess?spans=false"
         with ThreadPoolExecutor(8) as pool:
-            results = list(pool.map(lambda i: _post(url, key, {"id": str(i), "text": f"hello {i}"}), range(16)))
+            results = list(pool.map(lambda i: _post(url, key, {"id": str(i), "text": f"hi {i}"}), range(16)))
         assert {c for c, _, _ in results} == {200}
 
 

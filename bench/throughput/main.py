@@ -188,9 +188,16 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, seconds: float = 12.0,
     machine_peaks = peaks()
     gap = max_probability_gap(model_dir, [t["text"] for t in tweets[:64]])
     profile = {"batch 1": profile_assess(texts[:128], 1), "batch 64": profile_assess(texts, 64)}
-    kwargs: dict[str, Any] = {"mean_tokens": mean_tokens, "flops": flops_per_tweet(mean_tokens), "weights_gap": gap,
-              "wall_s": time.perf_counter() - started, "profile": profile, "version": model.card.version,
-              "previous": previous.name if previous else None, "raw": raw}  # fmt: skip
+    kwargs: dict[str, Any] = {
+        "mean_tokens": mean_tokens,
+        "flops": flops_per_tweet(mean_tokens),
+        "weights_gap": gap,
+        "wall_s": time.perf_counter() - started,
+        "profile": profile,
+        "version": model.card.version,
+        "previous": previous.name if previous else None,
+        "raw": raw,
+    }
     # Kept so that a report can be re-rendered without re-running the servers.
     with (Path(tempfile.gettempdir()) / "harmlabel-bench-throughput.pkl").open("wb") as fh:
         pickle.dump((results, rss, machine_peaks, kwargs), fh)
