@@ -50,16 +50,24 @@ def sample(corpus_dir: Path) -> list[Example]:
 
 
 def damaged(tmp: Path) -> Path:
-    """The shipped model with noise on the last encoder layer's feed-forward
-    weights: what a broken export or a bad recipe looks like."""
+    """The shipped model with 30% noise on the last encoder layer's
+    feed-forward output weights (per element in fp32, per output column in
+    int8): what a broken export or a bad recipe looks like."""
     model = onnx.load_from_string(folded_model(SHIPPED / "model.onnx"))
     inits = {i.name: i for i in model.graph.initializer}
     rng = np.random.default_rng(0)
+    touched = 0
     for node in model.graph.node:
-        if node.op_type == "MatMul" and "layer.5/output/dense" in node.name:
-            w = numpy_helper.to_array(inits[node.input[1]])
-            noisy = w * (1 + 0.3 * rng.standard_normal(w.shape)).astype(np.float32)
-            inits[node.input[1]].CopyFrom(numpy_helper.from_array(noisy, node.input[1]))
+        if "layer.5/output/dense" not in node.name or node.op_type not in ("MatMul", "MatMulInteger"):
+            continue
+        name = (
+            node.input[1] if node.op_type == "MatMul" else node.input[1].removesuffix("_quantized") + "_scale"
+        )
+        w = numpy_helper.to_array(inits[name])
+        noisy = (w * (1 + 0.3 * rng.standard_normal(w.shape))).astype(w.dtype)
+        inits[name].CopyFrom(numpy_helper.from_array(noisy, name))
+        touched += 1
+    assert touched == 1, "the damage must reach the graph"
     path = tmp / "damaged.onnx"
     onnx.save(model, str(path))
     return stage(SHIPPED, path, tmp / "damaged")
