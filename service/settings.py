@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         int, Field(ge=1024, description="Request bodies over this size are refused before parsing.")
     ] = 32 * 1024 * 1024
     inference_threads: Annotated[
-        int | None, Field(ge=1, le=256, description="ONNX Runtime intra-op threads; default all cores.")
+        int | None,
+        Field(ge=1, le=256, description="ONNX Runtime intra-op threads per worker; default cores ÷ workers."),
     ] = None
     inference_spinning: Annotated[
         bool,
