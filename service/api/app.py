@@ -77,11 +77,7 @@ async def _shed(request: Request, exc: Exception) -> JSONResponse:
     """Backpressure's answer: 503 at once, with when to retry."""
     overloaded = exc if isinstance(exc, OverloadedError) else OverloadedError("deadline", 1, str(exc))
     request.app.state.metrics.shed.labels(overloaded.reason).inc()
-    return JSONResponse(
-        {"detail": [{"loc": [], "msg": str(overloaded), "type": f"overloaded.{overloaded.reason}"}]},
-        status_code=503,
-        headers={"Retry-After": str(overloaded.retry_after_s)},
-    )
+    return JSONResponse(overloaded.body(), 503, headers={"Retry-After": str(overloaded.retry_after_s)})
 
 
 def create_app(settings: Settings) -> FastAPI:

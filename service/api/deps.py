@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -13,23 +13,16 @@ from service.pipeline.admission import Admission
 from service.pipeline.assess import Assessor
 from service.settings import Settings
 
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _assessor(request: Request) -> Assessor:
-    assessor: Assessor = request.app.state.assessor
-    return assessor
-
-
-def _metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
 T = TypeVar("T")
+
+
+def _state(name: str) -> Callable[[Request], Any]:
+    """A dependency returning `app.state.<name>`, built once in create_app."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return get
 
 
 class ScoringPool:
@@ -47,18 +40,8 @@ class ScoringPool:
         return await anyio.to_thread.run_sync(fn, limiter=self.limiter)
 
 
-def _pool(request: Request) -> ScoringPool:
-    pool: ScoringPool = request.app.state.scoring_pool
-    return pool
-
-
-def _admission(request: Request) -> Admission:
-    admission: Admission = request.app.state.admission
-    return admission
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-AssessorDep = Annotated[Assessor, Depends(_assessor)]
-MetricsDep = Annotated[Metrics, Depends(_metrics)]
-AdmissionDep = Annotated[Admission, Depends(_admission)]
-ScoringPoolDep = Annotated[ScoringPool, Depends(_pool)]
+SettingsDep = Annotated[Settings, Depends(_state("settings"))]
+AssessorDep = Annotated[Assessor, Depends(_state("assessor"))]
+MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
+AdmissionDep = Annotated[Admission, Depends(_state("admission"))]
+ScoringPoolDep = Annotated[ScoringPool, Depends(_state("scoring_pool"))]

@@ -49,22 +49,28 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = (
-            b'{"detail":[{"loc":["body"],"msg":"request body exceeds '
-            + str(self.max_bytes).encode()
-            + b' bytes (HARMLABEL_MAX_BODY_BYTES)","type":"body_too_large"}]}'
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        msg = f"request body exceeds {self.max_bytes} bytes (HARMLABEL_MAX_BODY_BYTES)"
+        await send_json(send, 413, {"detail": [{"loc": ["body"], "msg": msg, "type": "body_too_large"}]})
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None
+) -> None:
+    """A whole JSON response, sent from ASGI middleware (no Response object there)."""
+    data = json.dumps(body).encode()
+    extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
 
 
 class _Route:
@@ -101,21 +107,7 @@ class SaturationGate:
         scope["route"] = _Route(scope["path"])
         self.on_shed("capacity")
         refusal = self.admission.refusal()
-        body = json.dumps(
-            {"detail": [{"loc": [], "msg": str(refusal), "type": "overloaded.capacity"}]}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(refusal.retry_after_s).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 503, refusal.body(), {"Retry-After": str(refusal.retry_after_s)})
 
 
 SCORING_PATHS = frozenset({"/v1/assess", "/v1/assess/multipart", "/v1/rank", "/v1/cases"})

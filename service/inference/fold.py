@@ -45,8 +45,8 @@ class GraphTraits:
     dynamic_activations: bool  # activations quantized per call, with a scale from the whole batch
 
 
-def graph_traits(path: Path) -> GraphTraits:
-    graph = onnx.load(str(path)).graph
+def graph_traits(model: onnx.ModelProto) -> GraphTraits:
+    graph = model.graph
     consts = {i.name for i in graph.initializer}
     folding = any(
         n.op_type in ("DequantizeLinear", "Cast") and n.input and all(x in consts for x in n.input if x)
@@ -58,7 +58,11 @@ def graph_traits(path: Path) -> GraphTraits:
 def folded_model(path: Path) -> bytes:
     """The model at `path` with constant DequantizeLinear and Cast nodes
     replaced by fp32 initializers, serialised for an InferenceSession."""
-    model = onnx.load(str(path))
+    return fold(onnx.load(str(path)))
+
+
+def fold(model: onnx.ModelProto) -> bytes:
+    """`folded_model` on a graph already loaded (changes `model` in place)."""
     graph = model.graph
     consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     keep, made = [], []

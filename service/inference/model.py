@@ -65,10 +65,10 @@ class TextModel:
     def version(self) -> str:
         return self.card.version
 
-    def windows(self, text: str, clean: str | None = None) -> list[list[int]]:
+    def windows(self, text: str, normalised: bool = False) -> list[list[int]]:
         """Token windows of at most max_length, overlapping by half a window.
-        `clean`: the text already normalised (the service normalises once)."""
-        ids = self.tokenizer.encode(normalise(text) if clean is None else clean, add_special_tokens=False).ids
+        `normalised`: the text is already normalised (the service does it once)."""
+        ids = self.tokenizer.encode(text if normalised else normalise(text), add_special_tokens=False).ids
         span = self.max_length - 2
         if len(ids) <= span:
             return [[self._cls, *ids, self._sep]]
@@ -76,12 +76,12 @@ class TextModel:
         starts = list(range(0, len(ids) - span, stride)) + [len(ids) - span]
         return [[self._cls, *ids[s : s + span], self._sep] for s in starts]
 
-    def logits(self, texts: list[str], clean: list[str] | None = None) -> tuple[list[np.ndarray], list[int]]:
+    def logits(self, texts: list[str], normalised: bool = False) -> tuple[list[np.ndarray], list[int]]:
         """Raw logits per head for every window, and each window's text index."""
         seqs: list[list[int]] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
-            for w in self.windows(text, None if clean is None else clean[i]):
+            for w in self.windows(text, normalised):
                 seqs.append(w)
                 owner.append(i)
         out = [np.zeros((len(seqs), len(h.labels)), dtype=np.float32) for h in self.card.heads]
@@ -99,11 +99,11 @@ class TextModel:
         return out, owner
 
     def probabilities(
-        self, texts: list[str], calibrated: bool = True, clean: list[str] | None = None
+        self, texts: list[str], calibrated: bool = True, normalised: bool = False
     ) -> tuple[list[np.ndarray], np.ndarray]:
         """Calibrated [texts, labels] probabilities per head, and the number of
         windows each text was scored on."""
-        window_logits, owner = self.logits(texts, clean)
+        window_logits, owner = self.logits(texts, normalised)
         return self.aggregate(window_logits, owner, len(texts), calibrated)
 
     def aggregate(
@@ -127,10 +127,10 @@ class TextModel:
             result.append(per_text)
         return result, counts
 
-    def score(self, texts: list[str], clean: list[str] | None = None) -> list[HeadScores]:
+    def score(self, texts: list[str], normalised: bool = False) -> list[HeadScores]:
         if not texts:
             return []
-        probs, counts = self.probabilities(texts, clean=clean)
+        probs, counts = self.probabilities(texts, normalised=normalised)
         return [
             HeadScores(
                 model_version=self.version,

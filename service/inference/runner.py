@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
-from service.inference.fold import folded_model, graph_traits
+from service.inference.fold import fold, graph_traits
 
 
 class OnnxRunner:
@@ -39,9 +40,11 @@ class OnnxRunner:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-        traits = graph_traits(model_path)
+        graph = onnx.load(str(model_path))  # parsed once: its traits, and folded if it needs it
+        traits = graph_traits(graph)
         self.per_row = traits.dynamic_activations
-        source: str | bytes = folded_model(model_path) if traits.needs_folding else str(model_path)
+        source: str | bytes = fold(graph) if traits.needs_folding else str(model_path)
+        del graph
         self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         outputs = [o.name for o in self.session.get_outputs()]
         self.output_names = [f"logits_{h}" for h in head_names]

@@ -73,7 +73,7 @@ class Scorer:
         self._on_cache = on_cache or (lambda hits, misses: None)
 
     def _run(self, clean: list[str]) -> list[HeadScores]:
-        return self.model.score(clean, clean=clean)
+        return self.model.score(clean, normalised=True)
 
     def key(self, clean: str, version: str | None = None) -> str:
         """Cache key of an already normalised text."""
@@ -86,11 +86,11 @@ class Scorer:
         self.cache.clear()
 
     def score(
-        self, texts: list[str], deadline: float | None = None, clean: list[str] | None = None
+        self, texts: list[str], deadline: float | None = None, normalised: bool = False
     ) -> list[Scored]:
-        """`clean`: the texts already normalised (else done here, once)."""
+        """`normalised`: the texts are already normalised (else done here, once)."""
         version = self.model.version  # one version for every key of this call
-        texts = clean if clean is not None else [normalise(t) for t in texts]
+        texts = texts if normalised else [normalise(t) for t in texts]
         keys = [self.key(t, version) for t in texts]
         found = {k: s for k in set(keys) if (s := self.cache.get(k)) is not None}
         missing = list(dict.fromkeys(k for k in keys if k not in found))  # each distinct text once

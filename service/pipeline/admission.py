@@ -32,6 +32,10 @@ class OverloadedError(RuntimeError):
         self.reason = reason  # "capacity" or "deadline"
         self.retry_after_s = retry_after_s
 
+    def body(self) -> dict[str, object]:
+        """The 503's JSON body, shaped like every other error's `detail`."""
+        return {"detail": [{"loc": [], "msg": str(self), "type": f"overloaded.{self.reason}"}]}
+
 
 @dataclass(frozen=True, slots=True)
 class Ticket:

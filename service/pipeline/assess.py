@@ -94,10 +94,10 @@ class Assessor:
     def _score(self, served: Served, clean: list[str], deadline: float | None) -> list[Scored]:
         """Scores from `served.model` only: a micro-batch that ran after a
         swap scored with the new model, so those texts are scored again."""
-        scored = self.scorer.score(clean, deadline, clean)
+        scored = self.scorer.score(clean, deadline, normalised=True)
         stale = [i for i, s in enumerate(scored) if s.scores.model_version != served.model.version]
         if stale:
-            fresh = served.model.score([clean[i] for i in stale], clean=[clean[i] for i in stale])
+            fresh = served.model.score([clean[i] for i in stale], normalised=True)
             for i, f in zip(stale, fresh, strict=True):
                 scored[i] = Scored(f, False)
         return scored
@@ -156,7 +156,9 @@ class Assessor:
     ) -> Assessment:
         campaigns, viewer = ctx
         probs = scored.scores.probs
-        lang, detected = (tweet.lang, False) if tweet.lang else (detect_language(tweet.text, clean)[0], True)
+        lang, detected = (
+            (tweet.lang, False) if tweet.lang else (detect_language(clean, normalised=True)[0], True)
+        )
         base_lang = lang.split("-")[0].lower()
         supported = base_lang in SUPPORTED_LANGUAGES
         reports: list[MediaReport] = []
@@ -164,7 +166,7 @@ class Assessor:
         if self.media is not None and media:
             reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
         campaign = campaigns.get(tweet.id)
-        patterns = match_patterns(tweet.text, clean) if supported else []
+        patterns = match_patterns(clean, normalised=True) if supported else []
         young = _account_age_days(tweet, now)
         extra = {
             "media.altered": verdict.score,

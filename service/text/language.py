@@ -95,10 +95,10 @@ def preload() -> None:
     _identifier()
 
 
-def detect_language(text: str, clean: str | None = None) -> tuple[str, float]:
+def detect_language(text: str, normalised: bool = False) -> tuple[str, float]:
     """(ISO 639-1 code, probability); "und" when there are no letters at all.
-    `clean`: `text` already normalised."""
-    cleaned = normalise(text) if clean is None else clean
+    `normalised`: `text` is already normalised."""
+    cleaned = text if normalised else normalise(text)
     for p in _PLACEHOLDERS:
         cleaned = cleaned.replace(p, " ")
     if not any(c.isalpha() for c in cleaned):

@@ -107,10 +107,10 @@ class PatternMatch:
         return f"phrase list match {self.phrase!r}"
 
 
-def match_patterns(text: str, clean: str | None = None) -> list[PatternMatch]:
+def match_patterns(text: str, normalised: bool = False) -> list[PatternMatch]:
     """Every pattern that fires on `text`, with the phrase that fired it.
-    `clean`: `text` already normalised."""
-    clean = normalise(text) if clean is None else clean
+    `normalised`: `text` is already normalised."""
+    clean = text if normalised else normalise(text)
     found = []
     if m := _INCITEMENT.search(clean):
         found.append(PatternMatch("pattern.incitement", m.group(0)))
