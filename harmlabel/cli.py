@@ -154,12 +154,25 @@ def train_cmd(
     data_dir: DataDir = None,
     fresh: Annotated[bool, typer.Option(help="Ignore an existing checkpoint.")] = False,
 ) -> None:
-    """Fine-tune the multi-head classifier; rerun to resume from the checkpoint."""
+    """Fine-tune the multi-head classifier (rerun to resume from the
+    checkpoint); `--config hindi` trains the Hindi n-gram model instead, and
+    `--config hinglish-detector` the language router's romanised-Hindi detector."""
     from training.config import load_config
+    from training.hindi.train import CONFIGS as HINDI
+    from training.hindi.train import train as train_hindi
     from training.train import train
 
-    cfg = load_config(config)
     path = _corpus_dir(_settings(), data_dir)
+    if config == "hinglish-detector":  # the router's romanised-Hindi detector, shipped in the package
+        from service.text.language import HINGLISH_MODEL
+        from training.hindi.detector import train_detector
+
+        typer.echo(f"detector: {train_detector(path, out or HINGLISH_MODEL)}")
+        return
+    if config in HINDI:
+        typer.echo(f"run: {train_hindi(HINDI[config], path, out or Path('runs') / config)}")
+        return
+    cfg = load_config(config)
     weights = train(cfg, path, out or Path("runs") / cfg.name, resume=not fresh)
     typer.echo(f"weights: {weights}")
 
@@ -172,12 +185,27 @@ def export_cmd(
     set_current: Annotated[bool, typer.Option(help="Point models/CURRENT at the export.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Calibrate, export int8 ONNX, check parity, write models/<version>/."""
+    """Calibrate, export int8 ONNX, check parity, write models/<version>/
+    (`--config hindi`: the Hindi n-gram model; --set-current moves CURRENT-hi)."""
     from training.config import load_config
     from training.export import ParityError, export
+    from training.hindi import export as hindi_export
+    from training.hindi.train import CONFIGS as HINDI
     from training.registry import set_current as point_current
 
     settings = _settings()
+    if config in HINDI:
+        try:
+            folder = hindi_export.export(
+                run or Path("runs") / config, _corpus_dir(settings, data_dir), settings.models_dir, version
+            )
+        except (hindi_export.ParityError, FileExistsError) as exc:
+            typer.echo(f"harmlabel: {exc}", err=True)
+            raise typer.Exit(1) from None
+        if set_current:
+            point_current(settings.models_dir, folder.name)
+        typer.echo(f"exported {folder}; now run: harmlabel evaluate --model {folder}")
+        return
     cfg = load_config(config)
     try:
         folder = export(cfg, run or Path("runs") / cfg.name, _corpus_dir(settings, data_dir),
@@ -230,7 +258,7 @@ def evaluate_cmd(
 ) -> None:
     """Score the int8 ONNX model on the corpus and run the validation traffic
     through the service's decision path; write metrics, plots and card.md."""
-    from service.inference.card import resolve_current
+    from service.inference.card import load_card, resolve_current
     from training import card_md
     from training.evaluate import evaluate, write_report
     from training.traffic_eval import traffic_report, validation
@@ -238,6 +266,9 @@ def evaluate_cmd(
     settings = _settings()
     folder = model or resolve_current(settings.models_dir)
     corpus_dir = _corpus_dir(settings, data_dir)
+    if load_card(folder, verify_files=False).kind == "ngram":
+        _evaluate_hindi(folder, corpus_dir, settings)
+        return
     report = evaluate(folder, corpus_dir, tuple(split or ("validation", "test")), max_examples)
     report["traffic"] = traffic_report(folder, validation(corpus_dir), settings.policies_dir, max_examples)
     write_report(folder, report)
@@ -258,6 +289,22 @@ def evaluate_cmd(
                 f"ECE {m['ece_before']:.3f} -> {m['ece_after']:.3f}"
             )
     typer.echo(f"wrote {folder}/metrics.json, card.json, card.md, reliability.png, pr_curves.png")
+
+
+def _evaluate_hindi(folder: Path, corpus_dir: Path, settings: Settings) -> None:
+    from training.hindi.evaluate import evaluate as evaluate_hindi
+
+    report = evaluate_hindi(folder, corpus_dir, settings.models_dir, settings.policies_dir)
+    for name, t in report["targets"].items():
+        typer.echo(
+            f"validation {name:<22} {t['value']:.4f} target {t['target']}  published: {t['published']}"
+        )
+    c = report["decisions"]["confident_no_action"]
+    typer.echo(
+        f"confident no_action: {c['share']:.1%} of posts, {c['hostile_among_them']:.1%} of them hostile"
+    )
+    typer.echo(f"routes: {report['decisions']['routes']}; cost {report['cost_ms_per_tweet']} ms/tweet")
+    typer.echo(f"wrote {folder}/card.json, card.md")
 
 
 def main() -> None:

@@ -131,14 +131,18 @@ def promote(
     typer.echo(f"serving {version} (was {previous})")
 
 
-def rollback() -> None:
-    """Serve again the version the current one replaced."""
+def rollback(
+    language: Annotated[
+        str, typer.Option(help="The language route: en (CURRENT) or hi (CURRENT-hi).")
+    ] = "en",
+) -> None:
+    """Serve again the version the language's current one replaced."""
     from service.inference.card import ModelFolderError
     from training.registry import rollback as run
 
     settings, db = _context()
     try:
-        target = run(settings.models_dir, db, _actor())
+        target = run(settings.models_dir, db, _actor(), language)
     except ModelFolderError as exc:
         typer.echo(f"harmlabel: cannot roll back: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -154,9 +158,8 @@ def models_list() -> None:
 
     settings = _settings()  # reads only the models folder: no database
     heads = list(HEADS)
-    typer.echo("\t".join(["", "version", "created", "parent", "gate", *heads]))
+    typer.echo("\t".join(["", "version", "lang", "created", "parent", "gate", *heads]))
     for v in versions(settings.models_dir):
         f1 = [f"{v.f1[h]:.3f}" if h in v.f1 else "-" for h in heads]
-        typer.echo(
-            "\t".join(["*" if v.current else " ", v.version, v.created_at[:16], v.parent or "-", v.gate, *f1])
-        )
+        row = [v.version, v.language, v.created_at[:16], v.parent or "-", v.gate, *f1]
+        typer.echo("\t".join(["*" if v.current else " ", *row]))

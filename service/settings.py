@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "HARMLABEL_"
@@ -40,6 +40,13 @@ def _default_corpus_dir() -> Path | None:
     return None
 
 
+class Route(StrEnum):
+    """Where a language goes: its own model, or straight to a reviewer."""
+
+    model = "model"
+    human_review = "human_review"
+
+
 class Settings(BaseSettings):
     """Service configuration, read from `HARMLABEL_*` environment variables."""
 
@@ -57,6 +64,14 @@ class Settings(BaseSettings):
     state_dir: Annotated[
         Path, Field(description="Folder for the service's own files (the SQLite database).")
     ] = PROJECT_ROOT / "var"
+    language_routes: Annotated[
+        dict[str, Route],
+        Field(
+            description="Language (BCP 47, as detected or as the client sent it) -> `model` (scored by the "
+            "model models/CURRENT-<lang> names; CURRENT for en) or `human_review`. A language not listed "
+            "goes to human review; a regional tag (en-GB) follows its base language. JSON object."
+        ),
+    ] = {"en": Route.model, "hi": Route.model, "hi-Latn": Route.human_review}
     max_batch: Annotated[
         int, Field(ge=1, le=10_000, description="Most tweets one /v1/rank call may send.")
     ] = 256
@@ -188,6 +203,21 @@ class Settings(BaseSettings):
         Path | None,
         Field(description="Training corpus folder; defaults to ../shared/data when it exists."),
     ] = Field(default_factory=_default_corpus_dir)
+
+    @property
+    def model_languages(self) -> list[str]:
+        """The base languages routed to a model: each needs its CURRENT pointer."""
+        return sorted(
+            {lang.split("-")[0] for lang, route in self.language_routes.items() if route is Route.model}
+        )
+
+    @field_validator("language_routes")
+    @classmethod
+    def _english_is_routed(cls, routes: dict[str, Route]) -> dict[str, Route]:
+        """The English model is the service's core (batching, reload, retraining run on it)."""
+        if routes.get("en") is not Route.model:
+            raise ValueError('"en" must route to "model"')
+        return routes
 
     @property
     def resolved_database_url(self) -> str:

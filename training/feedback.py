@@ -194,6 +194,12 @@ def collect(db: Database, since: datetime | None = None) -> Feedback:
         examples = []
         for case, decisions in by_case.values():
             counts["decisions"] += len(decisions)
+            # Only the English model's own tweets teach it: a Hindi post's
+            # verdict on misleading_information is about fake.fake, not about
+            # text the English model can read. (Older cases have no route: English.)
+            if case.assessment.get("route", "model:en") != "model:en":
+                counts["cases_other_route"] += 1
+                continue
             labelled = [d for d in (decision_labels(x) for x in decisions) if d is not None]
             counts["decisions_left_out_by_reason"] += len(decisions) - len(labelled)
             labels, contested = resolve(labelled)

@@ -1,6 +1,7 @@
-"""The model registry: `models/<version>/` folders, the `models/CURRENT`
-pointer, and the audit trail of who served what when (the store's
-`model_events`). The service watches CURRENT and reloads on its own.
+"""The model registry: `models/<version>/` folders, one pointer per language
+(`models/CURRENT` for English, `models/CURRENT-hi` for Hindi: the card's
+`language` says which), and the audit trail of who served what when (the
+store's `model_events`). The service watches the pointers and reloads on its own.
 """
 
 from __future__ import annotations
@@ -11,24 +12,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.inference.card import CARD_FILE, ModelFolderError
+from service.inference.card import CARD_FILE, ModelFolderError, load_card, pointer_name
 from service.inference.probe import load_checked
 from service.store import model_events
 from service.store.db import Database
 
 
+def language_of(models_dir: Path, version: str) -> str:
+    """The language a version serves, from its card."""
+    return load_card(models_dir / version, verify_files=False).language
+
+
 def set_current(models_dir: Path, version: str) -> None:
-    """Point CURRENT at `version` atomically: write a temp file, then rename,
-    so a reader never sees a half-written pointer."""
+    """Point the version's language pointer at it atomically: write a temp
+    file, then rename, so a reader never sees a half-written pointer."""
     if not (models_dir / version / CARD_FILE).is_file():
         raise FileNotFoundError(f"{models_dir / version} has no {CARD_FILE}")
-    tmp = models_dir / f".CURRENT.{os.getpid()}"
+    name = pointer_name(language_of(models_dir, version))
+    tmp = models_dir / f".{name}.{os.getpid()}"
     tmp.write_text(version + "\n", encoding="utf-8")
-    tmp.replace(models_dir / "CURRENT")
+    tmp.replace(models_dir / name)
 
 
-def current_version(models_dir: Path) -> str | None:
-    pointer = models_dir / "CURRENT"
+def current_version(models_dir: Path, language: str = "en") -> str | None:
+    pointer = models_dir / pointer_name(language)
     return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
 
 
@@ -40,6 +47,7 @@ class VersionInfo:
     gate: str  # passed | refused | - (not retrained)
     f1: dict[str, float]  # validation macro F1 per head
     current: bool
+    language: str = "en"
 
 
 def _validation_f1(card: dict[str, Any]) -> dict[str, float]:
@@ -54,7 +62,7 @@ def _validation_f1(card: dict[str, Any]) -> dict[str, float]:
 
 def versions(models_dir: Path) -> list[VersionInfo]:
     """Every folder with a readable card, oldest first."""
-    served = current_version(models_dir)
+    served = {p.read_text(encoding="utf-8").strip() for p in models_dir.glob("CURRENT*") if p.is_file()}
     out = []
     for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
@@ -70,7 +78,8 @@ def versions(models_dir: Path) -> list[VersionInfo]:
                 parent=retraining.get("parent"),
                 gate="-" if gate is None else ("passed" if gate["passed"] else "refused"),
                 f1=_validation_f1(card),
-                current=folder.name == served,
+                current=folder.name in served,
+                language=str(card.get("language", "en")),
             )
         )
     return sorted(out, key=lambda v: v.created_at)
@@ -81,16 +90,16 @@ def promote(models_dir: Path, db: Database, version: str, actor: str, reason: st
     human cannot point CURRENT at a model the service would refuse. Returns
     the version it replaced."""
     load_checked(models_dir / version)
-    previous = current_version(models_dir)
+    previous = current_version(models_dir, language_of(models_dir, version))
     set_current(models_dir, version)
     model_events.record(db, "promote", version, actor, {"reason": reason}, previous=previous)
     return previous
 
 
-def rollback(models_dir: Path, db: Database, actor: str) -> str:
-    """Serve again the version the current one replaced (by the last
-    promotion to it); repeated rollbacks walk back through the lineage."""
-    served = current_version(models_dir)
+def rollback(models_dir: Path, db: Database, actor: str, language: str = "en") -> str:
+    """Serve again the version the language's current one replaced (by the
+    last promotion to it); repeated rollbacks walk back through the lineage."""
+    served = current_version(models_dir, language)
     promotions = [e for e in model_events.history(db, ("promote",)) if e.version == served]
     if not promotions or not promotions[-1].previous:
         raise ModelFolderError(f"no recorded promotion to {served}: nothing to roll back to")

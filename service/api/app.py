@@ -31,8 +31,6 @@ from service.api.auth import KeyCache
 from service.api.deps import ScoringPool
 from service.api.limits import BodySizeLimit, SaturationGate
 from service.inference.batcher import DeadlineExpiredError
-from service.inference.card import resolve_current
-from service.inference.probe import load_checked
 from service.inference.scorer import Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
@@ -41,10 +39,9 @@ from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
 from service.pipeline.admission import Admission, OverloadedError
 from service.pipeline.assess import Assessor, OrderSource
+from service.pipeline.lanes import load_lanes
 from service.pipeline.reload import ModelReloader
 from service.pipeline.scheduler import RetrainScheduler
-from service.policy.schema import load_policies
-from service.policy.signals import known_signals, thresholds
 from service.review import console
 from service.review.session import session_secret
 from service.settings import Settings
@@ -82,10 +79,9 @@ async def _shed(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
-    model = load_checked(
-        resolve_current(settings.models_dir), settings.ort_threads, settings.inference_spinning
-    )
-    policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
+    lanes = load_lanes(settings)  # every routed language's model and policies, or fail here
+    english = lanes.pop("en")
+    model, policies = english.model, english.policies
     language.preload()
     reliability = load_reliability()
     banks = BankIndexHolder()
@@ -115,7 +111,15 @@ def create_app(settings: Settings) -> FastAPI:
         on_batch=metrics_.observe_batch,
         on_cache=metrics_.observe_cache,
     )
-    app.state.assessor = Assessor(model, policies, MediaAnalyser(signals, reliability), orders, scorer)
+    app.state.assessor = Assessor(
+        model,
+        policies,
+        MediaAnalyser(signals, reliability),
+        orders,
+        scorer,
+        languages=lanes,
+        routes=settings.language_routes,
+    )
     app.state.metrics = metrics_
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
     app.state.scoring_pool = ScoringPool(settings.scoring_threads)

@@ -147,7 +147,7 @@ async def rank(
     metrics.observe_assessments(ranked)
     return RankResponse(
         assessments=ranked,
-        model_version=ranked[0].model_version if ranked else assessor.model.version,
-        policy_versions=ranked[0].policy_versions if ranked else assessor.policy_versions,
+        model_version=assessor.model.version,
+        policy_versions=assessor.policy_versions,
         count=len(ranked),
     )

@@ -103,7 +103,7 @@ async def submit_cases(
                 sla_deadline=case.sla_deadline,
             )
         )
-    return SubmitResponse(cases=results, model_version=assessed[0].model_version)
+    return SubmitResponse(cases=results, model_version=assessor.model.version)
 
 
 @router.get("")
@@ -176,7 +176,7 @@ def decide_case(
     idempotency_key: IdempotencyKey = None,
 ) -> DecisionOut:
     [made] = _decide(
-        db, policy_cells(assessor.policies), [case_id], body, who.name, idempotency_key, response
+        db, policy_cells(assessor.all_policies), [case_id], body, who.name, idempotency_key, response
     )
     return made
 
@@ -192,5 +192,5 @@ def bulk_decide(
 ) -> list[DecisionOut]:
     ids = list(dict.fromkeys(body.case_ids))
     return _decide(
-        db, policy_cells(assessor.policies), ids, body.decision, who.name, idempotency_key, response
+        db, policy_cells(assessor.all_policies), ids, body.decision, who.name, idempotency_key, response
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -56,6 +56,16 @@ class ModelCard(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     version: str
+    kind: Literal["transformer", "ngram"] = Field(
+        "transformer",
+        description="transformer: tokenizer.json + encoder; ngram: features.json + linear model.",
+    )
+    language: str = Field("en", description="The language route this model serves (BCP 47: en, hi).")
+    signal_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="Policy signal -> this model's own signal that provides it, for a model whose "
+        "heads differ from the policies' vocabulary (the Hindi model's fake.fake -> veracity.misleading).",
+    )
     created_at: str
     base_model: str
     max_length: int = Field(ge=8, le=512)
@@ -68,10 +78,14 @@ class ModelCard(BaseModel):
 
     @model_validator(mode="after")
     def _files_named(self) -> ModelCard:
-        for required in ("model.onnx", "tokenizer.json"):
+        for required in ("model.onnx", "tokenizer.json" if self.kind == "transformer" else "features.json"):
             if required not in self.files:
                 raise ValueError(f"card lists no {required}")
         names = [h.name for h in self.heads]
+        own = {f"{h.name}.{label}" for h in self.heads for label in h.labels} | {f"risk.{n}" for n in names}
+        for target, source in self.signal_map.items():
+            if source not in own:
+                raise ValueError(f"signal_map: {target!r} <- {source!r}, which no head of this card gives")
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate heads: {names}")
         for signal, point in self.operating_points.items():
@@ -122,11 +136,18 @@ def load_card(folder: Path, verify_files: bool = True) -> ModelCard:
     return card
 
 
-def resolve_current(models_dir: Path) -> Path:
-    """The folder `models/CURRENT` names."""
-    pointer = models_dir / "CURRENT"
+def pointer_name(language: str = "en") -> str:
+    """The registry pointer of a language's served model: `CURRENT` for
+    English (the first model, and every tool that predates languages),
+    `CURRENT-<lang>` for the others."""
+    return "CURRENT" if language == "en" else f"CURRENT-{language}"
+
+
+def resolve_current(models_dir: Path, language: str = "en") -> Path:
+    """The folder `models/CURRENT` (or `CURRENT-<lang>`) names."""
+    pointer = models_dir / pointer_name(language)
     if not pointer.is_file():
-        raise ModelFolderError(f"{models_dir}: no CURRENT pointer")
+        raise ModelFolderError(f"{models_dir}: no {pointer.name} pointer")
     version = pointer.read_text(encoding="utf-8").strip()
     folder = models_dir / version
     if not folder.is_dir():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.inference.model import TextModel
+from service.inference.ngram import ScoringModel
 from service.text import normalise_with_offsets
 
 _WORD = re.compile(r"\S+")
@@ -28,7 +28,7 @@ class WeightedSpan:
     weight: float
 
 
-def signal_value(model: TextModel, probs: list[np.ndarray], index: int, signal: str) -> float:
+def signal_value(model: ScoringModel, probs: list[np.ndarray], index: int, signal: str) -> float:
     """Value of `head.label` or `risk.head` for text `index`."""
     kind, _, rest = signal.partition(".")
     names = [h.name for h in model.card.heads]
@@ -40,10 +40,13 @@ def signal_value(model: TextModel, probs: list[np.ndarray], index: int, signal: 
 
 
 def occlusion_spans(
-    model: TextModel, text: str, signal: str, base: float, top_k: int = 3, min_weight: float = 0.02
+    model: ScoringModel, text: str, signal: str, base: float, top_k: int = 3, min_weight: float = 0.02
 ) -> list[WeightedSpan]:
     """`base` is the signal's value on the whole text, which the caller has
-    already scored; only the occluded variants are scored here."""
+    already scored; only the occluded variants are scored here. A policy
+    signal the model maps from one of its own (the Hindi model's
+    veracity.misleading is its fake.fake) is explained on that one."""
+    signal = model.card.signal_map.get(signal, signal)
     norm = normalise_with_offsets(text)
     words = list(_WORD.finditer(norm.text))[:MAX_WORDS]
     if not words:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from service.inference.card import ModelFolderError
+from service.inference.card import ModelFolderError, load_card
 from service.inference.model import TextModel
+from service.inference.ngram import NgramModel, ScoringModel
 
 PROBES = (
     "Drinking bleach cures the virus, doctors are hiding it from you.",
@@ -22,10 +23,11 @@ PROBES = (
     "WIN a FREE iPhone!!! Click the link in bio now #giveaway",
     "",  # the empty text still yields probabilities
     "word " * 400,  # longer than one window
+    "मोदी सरकार किसानों के लिए नई योजना लाई है",  # Devanagari
 )
 
 
-def smoke_test(model: TextModel) -> None:
+def smoke_test(model: ScoringModel) -> None:
     try:
         probs, windows = model.probabilities(list(PROBES))
     except Exception as exc:  # an ONNX Runtime error surfaces here, at load time
@@ -38,14 +40,19 @@ def smoke_test(model: TextModel) -> None:
             )
         if not np.isfinite(p).all() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
             raise ModelFolderError(f"{model.folder}: head {spec.name} gives no probabilities on probe texts")
-    if windows[-1] < 2:
+    if isinstance(model, TextModel) and windows[-2] < 2:
         raise ModelFolderError(f"{model.folder}: a long probe text was not split into windows")
 
 
-def load_checked(folder: Path, threads: int | None = None, spin: bool = True) -> TextModel:
-    """TextModel(folder), smoke-tested; every failure is a ModelFolderError."""
+def load_checked(folder: Path, threads: int | None = None, spin: bool = True) -> ScoringModel:
+    """The model in `folder` (its card's kind says which class), smoke-tested;
+    every failure is a ModelFolderError. An n-gram model runs on one thread:
+    it costs well under a millisecond, and the encoder keeps the cores."""
     try:
-        model = TextModel(folder, threads=threads, spin=spin)
+        if load_card(folder, verify_files=False).kind == "ngram":
+            model: ScoringModel = NgramModel(folder, threads=1, spin=False)
+        else:
+            model = TextModel(folder, threads=threads, spin=spin)
     except ModelFolderError:
         raise
     except Exception as exc:  # onnxruntime and tokenizers raise their own types

@@ -46,6 +46,8 @@ class OnnxRunner:
         source: str | bytes = fold(graph) if traits.needs_folding else str(model_path)
         del graph
         self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        # Transformer graphs take (input_ids, attention_mask); n-gram graphs (input_ids, values).
+        self.input_names = [i.name for i in self.session.get_inputs()]
         outputs = [o.name for o in self.session.get_outputs()]
         self.output_names = [f"logits_{h}" for h in head_names]
         missing = [o for o in self.output_names if o not in outputs]
@@ -53,7 +55,7 @@ class OnnxRunner:
             raise ValueError(f"{model_path}: graph lacks outputs {missing}; it has {outputs}")
 
     def predict(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
-        """[batch, seq] int64 ids and mask -> per head [batch, labels] logits."""
+        """[batch, seq] int64 ids and mask (or n-gram values) -> per head [batch, labels] logits."""
         if self.per_row and len(input_ids) > 1:
             rows = [
                 self._run(input_ids[i : i + 1, :n], attention_mask[i : i + 1, :n])
@@ -63,5 +65,5 @@ class OnnxRunner:
         return self._run(input_ids, attention_mask)
 
     def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
-        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        feed = dict(zip(self.input_names, (input_ids, attention_mask), strict=True))
         return [np.asarray(r, dtype=np.float32) for r in self.session.run(self.output_names, feed)]

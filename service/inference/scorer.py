@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.inference.batcher import MicroBatcher
-from service.inference.model import HeadScores, TextModel
+from service.inference.model import HeadScores
+from service.inference.ngram import ScoringModel
 from service.text import normalise
 
 
@@ -60,7 +61,7 @@ class ScoreCache:
 class Scorer:
     def __init__(
         self,
-        model: TextModel,
+        model: ScoringModel,
         cache_size: int = 100_000,
         max_batch: int = 64,
         window_s: float = 0.002,
@@ -80,7 +81,7 @@ class Scorer:
         version = version or self.model.version
         return hashlib.sha256(f"{version}\0{clean}".encode()).hexdigest()
 
-    def swap(self, model: TextModel) -> None:
+    def swap(self, model: ScoringModel) -> None:
         """Serve a new model from the next batch on; its scores start uncached."""
         self.model = model
         self.cache.clear()

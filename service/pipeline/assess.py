@@ -1,13 +1,21 @@
-"""Assess tweets: language, scores, policies, priority, explanation."""
+"""Assess tweets: language and route, scores, policies, priority, explanation.
+
+Every tweet is routed by its language before anything scores it: to the
+model of its language (a lane: a model, the policies built on its card, a
+scorer with its own cache), or to a human reviewer. A tweet is never scored
+by a model for another language.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from service.behaviour.coordination import Campaign
-from service.inference import TextModel
 from service.inference.explain import occlusion_spans
+from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scored, Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
@@ -25,11 +33,13 @@ from service.schemas.assessment import (
 )
 from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
+from service.settings import Route
 from service.text import normalise
-from service.text.language import detect_language
+from service.text.language import resolve_language
 from service.text.patterns import match_patterns, pattern_signals
 
-SUPPORTED_LANGUAGES = frozenset({"en"})
+DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model}
+HUMAN_REVIEW = "human_review"
 _NEEDS_REVIEW_SEVERITY = 0.5
 NEW_ACCOUNT_DAYS = 30  # an account younger than this at posting time is "new" (account.new)
 
@@ -51,30 +61,65 @@ class Served:
     together on a reload, so a request never mixes one model's scores with
     another's thresholds."""
 
-    model: TextModel
+    model: ScoringModel
     policies: list[Policy]
 
     @property
     def policy_versions(self) -> dict[str, str]:
         return {p.id: p.version for p in self.policies}
 
+    @cached_property
+    def needed(self) -> frozenset[str]:
+        """Every signal these policies read (those the model lacks read 0.0)."""
+        return frozenset().union(*(p.signals_used() for p in self.policies))
+
+
+class Lane:
+    """One language's model, policies and scorer; swapped as a unit."""
+
+    def __init__(self, served: Served, scorer: Scorer) -> None:
+        self.served = served
+        self.scorer = scorer
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """Where one tweet went: its language, and its lane's model (None: a reviewer)."""
+
+    lang: str
+    detected: bool
+    lane: str | None
+
 
 class Assessor:
     def __init__(
         self,
-        model: TextModel,
+        model: ScoringModel,
         policies: list[Policy],
         media: MediaAnalyser | None = None,
         orders: OrderSource | None = None,
         scorer: Scorer | None = None,
+        languages: Mapping[str, Served] | None = None,
+        routes: Mapping[str, Route] | None = None,
     ) -> None:
+        """`model`/`policies`/`scorer`: the English lane. `languages`: the
+        other languages' lanes. `routes`: language -> model or human review
+        (Settings.language_routes); unlisted languages go to a reviewer."""
         self.scorer = scorer or Scorer(model)
-        self.served = Served(model, policies)
+        self.lanes = {"en": Lane(Served(model, policies), self.scorer)}
+        for lang, served in (languages or {}).items():
+            self.lanes[lang] = Lane(served, Scorer(served.model))
+        self.routes = dict(routes or {**DEFAULT_ROUTES, **dict.fromkeys(self.lanes, Route.model)})
         self.media = media
         self.orders = orders or OrderSource(frozenset())
 
     @property
-    def model(self) -> TextModel:
+    def served(self) -> Served:
+        """The English lane (batching, reload, retraining and the audit endpoints start here)."""
+        return self.lanes["en"].served
+
+    @property
+    def model(self) -> ScoringModel:
         return self.served.model
 
     @property
@@ -82,19 +127,37 @@ class Assessor:
         return self.served.policies
 
     @property
+    def all_policies(self) -> list[Policy]:
+        """Every lane's policies, each once: what a reviewer's verdict may cite."""
+        unique = {p.ref: p for lane in self.lanes.values() for p in lane.served.policies}
+        return list(unique.values())
+
+    @property
     def policy_versions(self) -> dict[str, str]:
         return self.served.policy_versions
 
-    def swap(self, served: Served) -> None:
-        """Serve `served` from the next request on; the duplicate cache
-        empties. Requests already running finish on the model they started with."""
-        self.served = served
-        self.scorer.swap(served.model)
+    def swap(self, served: Served, language: str = "en") -> None:
+        """Serve `served` for `language` from the next request on; its
+        duplicate cache empties. Requests already running finish on the
+        model they started with."""
+        lane = self.lanes[language]
+        lane.served = served
+        lane.scorer.swap(served.model)
 
-    def _score(self, served: Served, clean: list[str], deadline: float | None) -> list[Scored]:
+    def route(self, given: str | None, clean: str) -> Routed:
+        """The tweet's language (the client's, checked for romanised Hindi,
+        else detected) and the lane that scores it: the route for the exact
+        tag, else for its base language; no route, or no lane: a reviewer."""
+        lang, detected = resolve_language(given, clean, normalised=True)
+        base = lang.split("-")[0].lower()
+        route = self.routes.get(lang) or self.routes.get(base)
+        lane = base if route is Route.model and base in self.lanes else None
+        return Routed(lang, detected, lane)
+
+    def _score(self, lane: str, served: Served, clean: list[str], deadline: float | None) -> list[Scored]:
         """Scores from `served.model` only: a micro-batch that ran after a
         swap scored with the new model, so those texts are scored again."""
-        scored = self.scorer.score(clean, deadline, normalised=True)
+        scored = self.lanes[lane].scorer.score(clean, deadline, normalised=True)
         stale = [i for i, s in enumerate(scored) if s.scores.model_version != served.model.version]
         if stale:
             fresh = served.model.score([clean[i] for i in stale], normalised=True)
@@ -118,14 +181,22 @@ class Assessor:
         `deadline` (time.monotonic()): texts still queued past it are not scored
         (`batcher.DeadlineExpiredError`)."""
         now = now or datetime.now(UTC)
-        served = self.served
+        lanes = {name: lane.served for name, lane in self.lanes.items()}  # one snapshot per request
         clean = [normalise(t.text) for t in tweets]  # once per tweet: cache key, model, language, patterns
-        scored = self._score(served, clean, deadline)
+        routed = [self.route(t.lang, c) for t, c in zip(tweets, clean, strict=True)]
+        scored: list[Scored | None] = [None] * len(tweets)
+        for name, served in lanes.items():
+            rows = [i for i, r in enumerate(routed) if r.lane == name]
+            if rows:
+                for i, s in zip(
+                    rows, self._score(name, served, [clean[i] for i in rows], deadline), strict=True
+                ):
+                    scored[i] = s
         media = media or [[] for _ in tweets]
         ctx = (campaigns or {}, viewer_country.upper() if viewer_country else None)
         return [
-            self._one(served, t, c, s, spans, now, m, ctx)
-            for t, c, s, m in zip(tweets, clean, scored, media, strict=True)
+            self._one(lanes[r.lane] if r.lane else None, t, c, r, s, spans, now, m, ctx)
+            for t, c, r, s, m in zip(tweets, clean, routed, scored, media, strict=True)
         ]
 
     def rank(
@@ -145,28 +216,28 @@ class Assessor:
 
     def _one(
         self,
-        served: Served,
+        served: Served | None,
         tweet: Tweet,
         clean: str,
-        scored: Scored,
+        routed: Routed,
+        scored: Scored | None,
         spans: bool,
         now: datetime,
         media: list[PreparedMedia],
         ctx: tuple[dict[str, Campaign], str | None],
     ) -> Assessment:
+        """`served` is the tweet's lane, None when it goes to a reviewer (then `scored` is None too)."""
         campaigns, viewer = ctx
-        probs = scored.scores.probs
-        lang, detected = (
-            (tweet.lang, False) if tweet.lang else (detect_language(clean, normalised=True)[0], True)
-        )
-        base_lang = lang.split("-")[0].lower()
-        supported = base_lang in SUPPORTED_LANGUAGES
+        probs = scored.scores.probs if scored else {}
+        lang = routed.lang
+        supported = served is not None
         reports: list[MediaReport] = []
         verdict = NO_MEDIA
         if self.media is not None and media:
             reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
         campaign = campaigns.get(tweet.id)
-        patterns = match_patterns(clean, normalised=True) if supported else []
+        # The phrase lists are English.
+        patterns = match_patterns(clean, normalised=True) if routed.lane == "en" else []
         young = _account_age_days(tweet, now)
         extra = {
             "media.altered": verdict.score,
@@ -175,7 +246,7 @@ class Assessor:
             "account.new": 1.0 if young is not None and young < NEW_ACCOUNT_DAYS else 0.0,
             **pattern_signals(patterns),
         }
-        signals = compute_signals(served.model.card, probs, extra)
+        signals = compute_signals(served.model.card, probs, extra, served.needed) if served else extra
         evidence = {
             "media.altered": verdict.basis,
             "media.forensic": verdict.advisory,
@@ -183,9 +254,10 @@ class Assessor:
             "account.new": [f"account created {young:.0f} days before posting"] if young is not None else [],
             **{m.signal: [m.describe()] for m in patterns},
         }
-        recs = [r for d in evaluate(served.policies, signals, evidence) for r in d.recommendations]
-        if not supported:
-            recs = [_needs_review(lang, served.model.version)]
+        if served is None:
+            recs = [_needs_review(lang)]
+        else:
+            recs = [r for d in evaluate(served.policies, signals, evidence) for r in d.recommendations]
         hits = self.orders.index.match(tweet, self.orders.exempt_types)
         recs += [h.recommendation for h in hits]
         withheld = sorted({h.order.country for h in hits if not h.exempt})
@@ -196,12 +268,16 @@ class Assessor:
         r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
         p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
 
-        heads = {h.name for h in served.model.card.heads} | {"risk"}
-        text_drivers = [d for d in (strongest.drivers if strongest else ()) if d.split(".")[0] in heads]
+        text_drivers: list[str] = []
+        if served and strongest:  # drivers in the model's own names (the Hindi model's fake.fake)
+            card = served.model.card
+            heads = {h.name for h in card.heads} | {"risk"}
+            own = [card.signal_map.get(d, d) for d in strongest.drivers]
+            text_drivers = [d for d in own if d.split(".")[0] in heads]
         top_signal = text_drivers[0] if text_drivers else None  # spans explain text heads only
         top_head = top_signal.removeprefix("risk.").split(".")[0] if top_signal else None
         found = None
-        if spans and top_signal and supported:
+        if spans and top_signal and served:
             spans_found = occlusion_spans(served.model, tweet.text, top_signal, signals[top_signal])
             found = [Span(**asdict(s)) for s in spans_found]
         reasons = [
@@ -212,8 +288,9 @@ class Assessor:
         return Assessment(
             tweet_id=tweet.id,
             lang=lang,
-            lang_detected=detected,
+            lang_detected=routed.detected,
             supported_language=supported,
+            route=f"model:{routed.lane}" if routed.lane else HUMAN_REVIEW,
             scores=probs,
             priority=round(p.value, 4),
             priority_band=p.band,
@@ -237,9 +314,9 @@ class Assessor:
                 viewer_country=viewer,
                 withheld_for_viewer=None if viewer is None else viewer in withheld,
             ),
-            model_version=served.model.version,
-            policy_versions=served.policy_versions,
-            cache_hit=scored.cache_hit,
+            model_version=served.model.version if served else None,
+            policy_versions=served.policy_versions if served else {},
+            cache_hit=scored.cache_hit if scored else False,
         )
 
 
@@ -254,13 +331,13 @@ def _account_age_days(tweet: Tweet, now: datetime) -> float | None:
     return max(0.0, (posted - created).total_seconds() / 86400)
 
 
-def _needs_review(lang: str, version: str) -> Recommendation:
-    """A language the model cannot read never gets a confident no_action."""
-    reason = f"language {lang!r} is not supported by model {version}; scores are unreliable"
+def _needs_review(lang: str) -> Recommendation:
+    """A language no served model reads never gets a confident no_action."""
+    reason = f"no model reads language {lang!r}: routed to human review, unscored"
     return Recommendation(
         action=Action.needs_human_review,
         label_text=None,
-        policy="language_support@1",
+        policy="language_support@2",
         cell=f"unsupported:{lang}",
         severity=_NEEDS_REVIEW_SEVERITY,
         confidence=1.0,

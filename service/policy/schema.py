@@ -128,6 +128,9 @@ class Policy(BaseModel):
     source: str
     source_confidence: str = Field(pattern="^(verbatim|secondary|mixed)$")
     stage: int = Field(1, ge=1, le=2, description="Stage-2 policies read stage-1 actions (action.* signals).")
+    languages: tuple[str, ...] | None = Field(
+        None, description="The language routes this policy applies to (en, hi); none given: every route."
+    )
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
 
@@ -167,11 +170,20 @@ class PolicyError(RuntimeError):
     """A policy file is invalid; the message names the file and the problem."""
 
 
-def load_policy(path: Path, known_signals: set[str], thresholds: dict[str, float] | None = None) -> Policy:
+def parse_policy(path: Path) -> Policy:
     try:
-        policy = Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (ValidationError, yaml.YAMLError) as exc:
         raise PolicyError(f"{path.name}: {exc}") from None
+
+
+def load_policy(path: Path, known_signals: set[str], thresholds: dict[str, float] | None = None) -> Policy:
+    return _checked(path, parse_policy(path), known_signals, thresholds)
+
+
+def _checked(
+    path: Path, policy: Policy, known_signals: set[str], thresholds: dict[str, float] | None
+) -> Policy:
     unknown = policy.signals_used() - known_signals
     if unknown:
         raise PolicyError(f"{path.name}: unknown signals {sorted(unknown)}; known: {sorted(known_signals)}")
@@ -202,13 +214,22 @@ def _resolve(policy: Policy, thresholds: dict[str, float]) -> Policy:
 
 
 def load_policies(
-    folder: Path, known_signals: set[str], thresholds: dict[str, float] | None = None
+    folder: Path, known_signals: set[str], thresholds: dict[str, float] | None = None, language: str = "en"
 ) -> list[Policy]:
+    """The policies that apply to `language`, each checked against
+    `known_signals` (for a language whose model maps its signals onto the
+    English vocabulary: the signals of every served model) and resolved
+    against `thresholds`. Every file must parse, whatever its language."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise PolicyError(f"{folder}: no policy files")
-    policies = [load_policy(f, known_signals | _action_signals(), thresholds) for f in files]
-    ids = [p.id for p in policies]
+    parsed = [(f, parse_policy(f)) for f in files]
+    policies = [
+        _checked(f, p, known_signals | _action_signals(), thresholds)
+        for f, p in parsed
+        if p.languages is None or language in p.languages
+    ]
+    ids = [p.id for _, p in parsed]
     if len(set(ids)) != len(ids):
         raise PolicyError(f"duplicate policy ids in {folder}: {ids}")
     for p in policies:

@@ -7,9 +7,17 @@ false-alarm threshold) come from media analysis, `behaviour.coordination` and
 `account.new` describe the account's behaviour, `pattern.*` are phrase-list
 matches (service/text/patterns.py), and stage-2 policies also see
 `action.<name>`.
+
+Policies speak one vocabulary whatever the language. A model whose heads
+differ (the Hindi model) maps its own signals onto it in its card's
+`signal_map` (fake.fake → veracity.misleading), and the mapped signal takes
+the source's threshold. A signal a policy reads that the serving model does
+not give reads 0.0 with threshold 1.0: no evidence, so it never fires.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from service.inference import ModelCard
 from service.text.patterns import SIGNALS as PATTERN_SIGNALS
@@ -18,17 +26,24 @@ from service.text.patterns import SIGNALS as PATTERN_SIGNALS
 EXTRA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination", "account.new", *PATTERN_SIGNALS)
 
 
-def known_signals(card: ModelCard) -> set[str]:
+def provided_signals(card: ModelCard) -> set[str]:
+    """The signals this model gives: its heads' and those it maps."""
     names = {f"{h.name}.{label}" for h in card.heads for label in h.labels}
     names |= {f"risk.{h.name}" for h in card.heads}
-    return names | set(EXTRA_SIGNALS)
+    return names | set(card.signal_map)
 
 
-def thresholds(card: ModelCard) -> dict[str, float]:
+def known_signals(*cards: ModelCard) -> set[str]:
+    """Every signal a policy may read when these models serve."""
+    return set().union(*(provided_signals(c) for c in cards)) | set(EXTRA_SIGNALS)
+
+
+def thresholds(card: ModelCard, namespace: Iterable[str] = ()) -> dict[str, float]:
     """What `model_threshold` means for each signal. A card's operating point
     (chosen for precision on a realistic traffic mix) wins; otherwise
     `risk.<head>`, and for a two-label head its positive label (the same
-    quantity), use the head's F1 threshold."""
+    quantity), use the head's F1 threshold. Signals of `namespace` this model
+    does not give get 1.0."""
     out: dict[str, float] = {}
     for h in card.heads:
         if h.threshold is None:
@@ -38,17 +53,24 @@ def thresholds(card: ModelCard) -> dict[str, float]:
             positive = next(lab for lab in h.labels if lab != h.negative_label)
             out[f"{h.name}.{positive}"] = h.threshold
     out.update({signal: point.threshold for signal, point in card.operating_points.items()})
-    return out
+    out.update({target: out[source] for target, source in card.signal_map.items() if source in out})
+    return out | {s: 1.0 for s in namespace if s not in out and s not in provided_signals(card)}
 
 
 def compute_signals(
-    card: ModelCard, probs: dict[str, dict[str, float]], media: dict[str, float] | None = None
+    card: ModelCard,
+    probs: dict[str, dict[str, float]],
+    media: dict[str, float] | None = None,
+    needed: Iterable[str] = (),
 ) -> dict[str, float]:
-    signals: dict[str, float] = {}
+    """`needed`: the signals the policies read; those the model does not give are 0.0."""
+    signals: dict[str, float] = dict.fromkeys(needed, 0.0)
     for spec in card.heads:
         for label, p in probs[spec.name].items():
             signals[f"{spec.name}.{label}"] = p
         signals[f"risk.{spec.name}"] = 1.0 - probs[spec.name][spec.negative_label]
+    for target, source in card.signal_map.items():
+        signals[target] = signals[source]
     for name in EXTRA_SIGNALS:
         signals[name] = (media or {}).get(name, 0.0)
     return signals

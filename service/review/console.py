@@ -68,7 +68,7 @@ def queue_page(request: Request, db: DatabaseDep, assessor: AssessorDep) -> Resp
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     now = datetime.now(UTC)
-    policies = {p.ref: p for p in assessor.policies}
+    policies = {p.ref: p for p in assessor.all_policies}
     cards = [card(c, policies) for c in store.held_by(db, who.name, now)]
     ctx = {
         "who": who,

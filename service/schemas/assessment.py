@@ -55,10 +55,16 @@ class Visibility(BaseModel):
 class Assessment(BaseModel):
     tweet_id: str
     rank: int | None = None
-    lang: str
+    lang: str = Field(description="BCP 47: the client's, or detected; hi-Latn is romanised Hindi.")
     lang_detected: bool
-    supported_language: bool
-    scores: dict[str, dict[str, float]]
+    supported_language: bool = Field(description="A model for this language scored the tweet.")
+    route: str = Field(
+        description="model:<lang> (scored by that language's model) or human_review (unscored: no model "
+        "reads this language)."
+    )
+    scores: dict[str, dict[str, float]] = Field(
+        description="The routed model's heads; empty when the tweet went to human review unscored."
+    )
     priority: float = Field(ge=0, le=1)
     priority_band: str = Field(pattern="^P[0-3]$")
     priority_factors: PriorityFactors
@@ -72,7 +78,7 @@ class Assessment(BaseModel):
     )
     visibility: Visibility
     cache_hit: bool = Field(False, description="The text's scores came from the duplicate cache.")
-    model_version: str
+    model_version: str | None = Field(description="The routed model's version; null when unscored.")
     policy_versions: dict[str, str]
 
 

@@ -260,7 +260,7 @@ def decide(
                     final_actions=fields.final_actions,
                     reason_code=fields.reason_code,
                     note=fields.note,
-                    model_version=str(case.assessment.get("model_version", "")),
+                    model_version=str(case.assessment.get("model_version") or "unscored"),
                     policy_versions=dict(case.assessment.get("policy_versions", {})),
                     idempotency_key=key,
                     bulk_id=bulk_id,

@@ -1,19 +1,32 @@
-"""Language identification with py3langid: its model ships inside the wheel,
-so nothing is downloaded at run time.
+"""Language identification: py3langid, plus a romanised-Hindi detector.
 
-The identifier is restricted to the fifty-odd languages that carry most of
+py3langid's model ships inside its wheel, so nothing is downloaded at run
+time. It is restricted to the fifty-odd languages that carry most of
 Twitter's traffic; over all 97 of langid's languages, short English tweets
 are often taken for Fulfulde or Latin.
+
+langid has no romanised Hindi ("Hinglish"): it calls "Modi sarkar kisano ka
+narsanhar karne ki yojana bana rahi hai" English. Latin-script text therefore
+also goes through a character n-gram detector trained for `hi-Latn`
+(training/hindi/detector.py; model in service/text/hinglish/), whatever
+langid or the client says, so romanised Hindi never reaches the English
+model. Its threshold keeps false positives on held-out English tweets at
+about 0.1%.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import cache
+from pathlib import Path
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
+from service.inference.ngram import NgramModel
 from service.text.normalise import normalise
+
+HINGLISH = "hi-Latn"
+HINGLISH_MODEL = Path(__file__).parent / "hinglish"
 
 LANGUAGES = (
     "en",
@@ -68,6 +81,11 @@ LANGUAGES = (
     "et",
 )
 MIN_CONFIDENCE = 0.5
+# langid takes short, formal Hindi (news headlines) for Marathi: "रक्षा मंत्री
+# ने ... शोक व्यक्त किया" came back "mr". Function words settle it: these are
+# frequent in one language and absent or rare in the other.
+_HINDI_WORDS = frozenset("है हैं था थी थे ने को में की किया और नहीं से पर यह वह".split())
+_MARATHI_WORDS = frozenset("आहे आहेत आणि नाही च्या मध्ये ला होते केले आता झाले हे".split())
 # The placeholders normalisation inserts are English words; drop them first.
 _PLACEHOLDERS = ("URL", "@USER")
 
@@ -90,17 +108,61 @@ def _identifier() -> LanguageIdentifier:
         return _load()
 
 
+@cache
+def _load_hinglish() -> NgramModel:
+    return NgramModel(HINGLISH_MODEL)
+
+
+def _hinglish() -> NgramModel:
+    with _LOADING:
+        return _load_hinglish()
+
+
 def preload() -> None:
-    """Load the identifier now (at start-up), not on the first request."""
+    """Load both identifiers now (at start-up), not on the first request."""
     _identifier()
+    _hinglish()
+
+
+def hinglish_probability(cleaned: str) -> float:
+    """P(romanised Hindi) for normalised text."""
+    probs, _ = _hinglish().probabilities([cleaned], normalised=True)
+    return float(probs[0][0, 1])
+
+
+def _latin_share(cleaned: str) -> float:
+    letters = [c for c in cleaned if c.isalpha()]
+    return sum(c.isascii() for c in letters) / len(letters) if letters else 0.0
+
+
+def resolve_language(given: str | None, text: str, normalised: bool = False) -> tuple[str, bool]:
+    """(language, detected): the client's `lang` when it gave one, else
+    detection; either way, Latin-script text the Hinglish detector claims is
+    `hi-Latn`, and a client's "hi" on Latin-script text is too."""
+    cleaned = text if normalised else normalise(text)
+    stripped = _strip_placeholders(cleaned)
+    latin = _latin_share(stripped) > 0.9
+    if latin and (given or "").lower().split("-")[0] == "hi":
+        return HINGLISH, False
+    if latin and any(c.isalpha() for c in stripped):
+        model = _hinglish()
+        if hinglish_probability(stripped) >= (model.card.heads[0].threshold or 0.5):
+            return HINGLISH, True
+    if given:
+        return given, False
+    return detect_language(cleaned, normalised=True)[0], True
+
+
+def _strip_placeholders(cleaned: str) -> str:
+    for p in _PLACEHOLDERS:
+        cleaned = cleaned.replace(p, " ")
+    return cleaned
 
 
 def detect_language(text: str, normalised: bool = False) -> tuple[str, float]:
     """(ISO 639-1 code, probability); "und" when there are no letters at all.
     `normalised`: `text` is already normalised."""
-    cleaned = text if normalised else normalise(text)
-    for p in _PLACEHOLDERS:
-        cleaned = cleaned.replace(p, " ")
+    cleaned = _strip_placeholders(text if normalised else normalise(text))
     if not any(c.isalpha() for c in cleaned):
         return "und", 0.0
     lang, prob = _identifier().classify(cleaned)
@@ -108,7 +170,9 @@ def detect_language(text: str, normalised: bool = False) -> tuple[str, float]:
         # langid is unreliable on a few words ("lol", "hello world"). Latin
         # script then defaults to English, the model's language; any other
         # script stays undetermined and goes to a human.
-        letters = [c for c in cleaned if c.isalpha()]
-        latin = sum(c.isascii() for c in letters) / len(letters)
-        return ("en" if latin > 0.9 else "und"), float(prob)
+        return ("en" if _latin_share(cleaned) > 0.9 else "und"), float(prob)
+    if lang == "mr":
+        words = cleaned.split()
+        if sum(w in _HINDI_WORDS for w in words) > sum(w in _MARATHI_WORDS for w in words):
+            return "hi", float(prob)
     return str(lang), float(prob)

@@ -51,9 +51,18 @@ _HOMOGLYPH_CHARS = frozenset(chr(c) for c in _HOMOGLYPHS)
 # "1,121" survive.
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 
+# Devanagari spelling variants that read the same: a nukta (क़/क, ज़/ज,
+# written either way; NFKC has already split precomposed ones), chandrabindu
+# for anusvara (हैँ/हैं), and Devanagari digits. ZWJ/ZWNJ, which change
+# conjunct rendering only, are Cf and go with the invisible characters.
+_NUKTA = re.compile("\u093c")
+_DEVANAGARI_FOLD = str.maketrans({"\u0901": "\u0902", **{chr(0x0966 + d): str(d) for d in range(10)}})
+_DEVANAGARI_CANDIDATE = re.compile("[\u0901\u093c\u0966-\u096f]")
+
 _LEET_CANDIDATE = re.compile(r"[A-Za-z][013457@$]+[A-Za-z]")
 _HOMOGLYPH_CANDIDATE = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")
-_WORD = re.compile(r"[^\W_]+(?:[@$][^\W_]+)*|[@$]")
+# Never starting inside a word or a handle, so "@USER$A" is not refolded to a new handle.
+_WORD = re.compile(r"(?<![@\w])(?:[^\W_]+(?:[@$][^\W_]+)*|[@$])")
 _URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@\w+)*")  # "@a@b" is one handle-like run
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
@@ -94,6 +103,7 @@ def normalise_with_offsets(text: str) -> NormalisedText:
     buf = _strip_invisible(buf)
     buf = _nfkc(buf)
     buf = _strip_invisible(buf)
+    buf = _fold_devanagari(buf)
     buf = _fold_words(buf)
     buf = _nfkc(buf)
     buf = buf.sub(_URL, lambda _: URL_PLACEHOLDER)
@@ -206,6 +216,14 @@ def _nfkc(buf: _Buffer) -> _Buffer:
         ends += [buf.ends[i - 1]] * len(piece)
         cut = i
     return _Buffer("".join(parts), starts, ends)
+
+
+def _fold_devanagari(buf: _Buffer) -> _Buffer:
+    """Drop nuktas, fold chandrabindu and Devanagari digits (spans survive)."""
+    if not _DEVANAGARI_CANDIDATE.search(buf.text):
+        return buf
+    buf = buf.sub(_NUKTA, lambda _: "")
+    return buf.replace_chars(buf.text.translate(_DEVANAGARI_FOLD))
 
 
 def _fold_words(buf: _Buffer) -> _Buffer:

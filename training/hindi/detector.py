@@ -1,0 +1,134 @@
+"""Train the romanised-Hindi ("Hinglish") detector the language router uses.
+
+langid knows no `hi-Latn`: it calls romanised Hindi English, Indonesian or
+Tagalog, and the English model then scores text it cannot read. The
+detector is a character n-gram logistic regression: romanised Hindi against
+English tweets. No labelled romanised Hindi exists offline, so the positives
+are the Hindi training posts romanised the way people type them
+(`romanise`, several spellings each, whole posts and fragments); the
+negatives are everyday and labelled English tweets. Its threshold keeps
+English false positives at `max_english_fp` on English tweets it did not
+train on (TweetEval emoji validation); hand-written and real code-mixed
+probes are in tests/test_language.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import onnx
+from sklearn.linear_model import LogisticRegression
+
+from service.inference.card import CARD_FILE, sha256_file
+from service.text import normalise
+from training.hindi import data, linear
+from training.hindi.romanise import romanise
+
+BLOCKS = (("char_wb", 1, 4),)
+ENGLISH_TRAIN = (
+    ("tweeteval/emoji/train_text.txt", 20000),
+    ("olid/olid-training-v1.0.tsv", 13240),
+    ("constraint_en/Constraint_Train.csv", 6420),
+    ("checkthat2022_1b_claim_en/CT22_english_1B_claim_train.tsv", 3400),
+)
+ENGLISH_HELD_OUT = "tweeteval/emoji/val_text.txt"
+
+
+def _english(corpus_dir: Path, path: str, limit: int) -> list[str]:
+    file = corpus_dir / path
+    if file.suffix == ".txt":
+        texts = file.read_text(encoding="utf-8").splitlines()
+    else:
+        delimiter = "\t" if file.suffix == ".tsv" else ","
+        with file.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=delimiter))[1:]
+        column = {"olid": 1, "constraint_en": 1, "checkthat2022_1b_claim_en": 3}[path.split("/")[0]]
+        texts = [r[column] for r in rows if len(r) > column]
+    return [normalise(t) for t in texts[:limit] if t.strip()]
+
+
+def _romanised(texts: list[str], rng: random.Random) -> list[str]:
+    """Two spellings of each post, and a fragment of 3–10 words of each (tweets are short)."""
+    out = []
+    for text in texts:
+        out += [romanise(text, rng), romanise(text, rng)]
+        words = romanise(text, rng).split()
+        if len(words) > 4:
+            start = rng.randrange(0, max(1, len(words) - 3))
+            out.append(" ".join(words[start : start + rng.randint(3, 10)]))
+    return [t for t in out if any(c.isalpha() and c.isascii() for c in t)]
+
+
+def train_detector(
+    corpus_dir: Path,
+    out_dir: Path,
+    version: str = "",
+    max_english_fp: float = 0.003,
+    limit: int | None = None,
+) -> Path:
+    rng = random.Random(0)
+    hindi = data.load(corpus_dir, "train", limit).texts
+    positives = _romanised(hindi, rng)
+    negatives = [t for path, n in ENGLISH_TRAIN for t in _english(corpus_dir, path, limit or n)]
+    texts, y = positives + negatives, np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+    vecs = linear.vectorizers(BLOCKS, min_df=3)
+    for v in vecs:
+        v.set_params(max_features=40000)
+    x = linear.fit_features(texts, vecs)
+    clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(x, y)
+
+    held_english = _english(corpus_dir, ENGLISH_HELD_OUT, limit or 5000)
+    held_hindi = _romanised(data.load(corpus_dir, "validation", limit).texts, random.Random(1))
+    p_en = clf.predict_proba(linear.transform(held_english, vecs))[:, 1]
+    p_hi = clf.predict_proba(linear.transform(held_hindi, vecs))[:, 1]
+    threshold = max(0.5, float(np.quantile(p_en, 1 - max_english_fp)))
+    metrics = {
+        "threshold": round(threshold, 4),
+        "english_held_out": {
+            "texts": len(held_english),
+            "false_positive_rate": round(float((p_en >= threshold).mean()), 4),
+        },
+        "romanised_validation": {
+            "texts": len(held_hindi),
+            "recall": round(float((p_hi >= threshold).mean()), 4),
+        },
+    }
+    version = version or f"hinglish-detector-{datetime.now(UTC):%Y%m%d}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights, bias = clf.coef_.T, clf.intercept_
+    onnx.save(linear.graph(weights, bias, ("hi_latn",), (None,)), out_dir / "model.onnx")
+    linear.featurizer(vecs).save(out_dir)
+    card = {
+        "version": version,
+        "kind": "ngram",
+        "language": "hi-Latn",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "base_model": "none: character 1–4-gram TF-IDF, logistic regression (scikit-learn)",
+        "max_length": 512,
+        "heads": [
+            {
+                "name": "hi_latn",
+                "labels": ["other", "hi_latn"],
+                "negative_label": "other",
+                "temperature": 1.0,
+                "threshold": round(threshold, 4),
+            }
+        ],
+        "files": {n: sha256_file(out_dir / n) for n in ("model.onnx", "features.json")},
+        "metrics": metrics,
+        "training": {"positives": len(positives), "negatives": len(negatives), "features": int(x.shape[1])},
+        "data": {
+            "sources": {
+                "constraint_hindi (romanised)": {"license": data.LICENSE},
+                "tweeteval, olid, constraint_en, checkthat 1B": {"license": "see the data README"},
+            }
+        },
+    }
+    (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(metrics))
+    return out_dir
