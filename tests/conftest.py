@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from service.settings import Settings, load_settings
 from service.store.db import Database, migrate
 from service.store.keys import Role, create_key
+from training.registry import link_served
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -111,3 +112,9 @@ def tiny_model(tiny_run: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPa
     cli("export", "--config", "tiny", "--run", str(tiny_run), "--version", "tiny-test",
         "--data-dir", str(corpus_dir), env={"HARMLABEL_MODELS_DIR": str(models)})  # fmt: skip
     return models / "tiny-test"
+
+
+def link_hindi(models: Path) -> None:
+    """Serve the shipped Hindi model from a test's own models folder too:
+    the default routes send Hindi to a model, so the service needs one."""
+    link_served(models, "hi", REPO / "models")

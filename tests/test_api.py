@@ -112,11 +112,14 @@ def test_reach_raises_priority_of_the_same_tweet(client: TestClient, false_claim
 
 
 def test_unsupported_language_needs_human_review(client: TestClient) -> None:
-    a = client.post("/v1/assess", json={"id": "h", "text": "कोरोना का इलाज गोमूत्र से होता है, सबको बताओ"}).json()
-    assert a["lang"] == "hi" and a["lang_detected"] is True
-    assert a["supported_language"] is False
+    """A language no model reads is not scored by another language's model."""
+    a = client.post(
+        "/v1/assess", json={"id": "t", "text": "கொரோனாவுக்கு மருந்து கண்டுபிடிக்கப்பட்டது, அனைவருக்கும் சொல்லுங்கள்"}
+    ).json()
+    assert a["lang"] == "ta" and a["lang_detected"] is True
+    assert a["supported_language"] is False and a["route"] == "human_review"
     assert [r["action"] for r in a["recommendations"]] == ["needs_human_review"]
-    assert a["scores"]["veracity"], "scores are still returned"
+    assert a["scores"] == {} and a["model_version"] is None, "no model for another language scored it"
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,14 @@ def test_never_raises_and_output_is_clean(text: str) -> None:
     assert "  " not in out
     assert unicodedata.is_normalized("NFKC", out)
     assert not any(unicodedata.category(c) == "Cf" for c in out)
+
+
+def test_devanagari_spelling_variants_fold_together() -> None:
+    """Nukta written or not, precomposed or not; chandrabindu for anusvara;
+    Devanagari digits; a zero-width joiner inside a conjunct."""
+    assert normalise("ज़िंदगी") == normalise("ज\u093cिंदगी") == normalise("जिंदगी")
+    assert normalise("फ़र्ज़ी ख़बर") == normalise("फर्जी खबर")
+    assert normalise("हैँ") == normalise("हैं")
+    assert normalise("२०२० में") == "2020 में"
+    assert normalise("क्\u200dष") == normalise("क्ष")
+    assert normalise_with_offsets("ज़िंदगी").original_span(0, 1) == (0, 1)

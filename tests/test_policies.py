@@ -14,7 +14,7 @@ from service.inference import load_card
 from service.inference.card import resolve_current
 from service.pipeline.assess import _out
 from service.policy.engine import evaluate
-from service.policy.schema import Policy, PolicyError, load_policies, load_policy
+from service.policy.schema import Action, Policy, PolicyError, load_policies, load_policy
 from service.policy.signals import compute_signals, known_signals, thresholds
 from service.schemas.assessment import RecommendationOut
 from service.settings import Settings
@@ -22,17 +22,19 @@ from tests.conftest import REPO
 
 POLICY_DIR = REPO / "service" / "policy" / "policies"
 CARD = load_card(resolve_current(REPO / "models"), verify_files=False)
+HINDI_CARD = load_card(resolve_current(REPO / "models", "hi"), verify_files=False)
 SIGNALS = known_signals(CARD)
 THRESHOLDS = thresholds(CARD)
 
 
 def test_every_policy_round_trips_through_the_validator() -> None:
+    """Against both served models' signals (the Hindi-only policies read the Hindi heads)."""
+    namespace = known_signals(CARD, HINDI_CARD)
     for path in sorted(POLICY_DIR.glob("*.yaml")):
         policy = load_policy(
             path,
-            SIGNALS
-            | {f"action.{a}" for a in ("label", "warning_interstitial", "escalate_for_removal_review")},
-            THRESHOLDS,
+            namespace | {f"action.{a.value}" for a in Action},
+            thresholds(HINDI_CARD, namespace) | thresholds(CARD),
         )
         again = Policy.model_validate(yaml.safe_load(yaml.safe_dump(policy.model_dump(mode="json"))))
         assert again == policy, path.name

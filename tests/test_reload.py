@@ -22,7 +22,10 @@ from tests import server
 from tests.conftest import REPO, cli, make_key
 
 SHIPPED = (REPO / "models" / "CURRENT").read_text().strip()
+SHIPPED_HI = (REPO / "models" / "CURRENT-hi").read_text().strip()
 COPY = "shipped-copy"
+COPY_HI = "hindi-copy"
+HINDI_TEXT = "ये गद्दार लोग देश को बर्बाद कर रहे हैं, इन सबको जेल में डालो"
 TEXT = "Drinking hot water with garlic cures coronavirus, doctors don't want you to know!"
 
 
@@ -81,6 +84,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped model, a good second version, and one broken version per
     kind of breakage."""
     root = tmp_path_factory.mktemp("models")
+    shutil.copytree(REPO / "models" / SHIPPED_HI, root / SHIPPED_HI)
+    shutil.copytree(REPO / "models" / SHIPPED_HI, root / COPY_HI)
+    _version(root / COPY_HI, COPY_HI)
     shutil.copytree(REPO / "models" / SHIPPED, root / SHIPPED)
     shutil.copytree(REPO / "models" / SHIPPED, root / COPY)
     _version(root / COPY, COPY)
@@ -93,10 +99,11 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def local(models: Path, tmp_path: Path) -> Path:
-    """A models folder of this test's own: CURRENT names the shipped model."""
+    """A models folder of this test's own: CURRENT and CURRENT-hi name the shipped models."""
     for child in models.iterdir():
         (tmp_path / child.name).symlink_to(child)
     (tmp_path / "CURRENT").write_text(SHIPPED + "\n")
+    (tmp_path / "CURRENT-hi").write_text(SHIPPED_HI + "\n")
     return tmp_path
 
 
@@ -110,9 +117,9 @@ def client(local: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Te
         yield c
 
 
-def _point(models: Path, version: str) -> None:
+def _point(models: Path, version: str, pointer: str = "CURRENT") -> None:
     (models / ".CURRENT.tmp").write_text(version + "\n")
-    (models / ".CURRENT.tmp").replace(models / "CURRENT")
+    (models / ".CURRENT.tmp").replace(models / pointer)
 
 
 def test_admin_reload_swaps_the_model_and_empties_the_cache(client: TestClient, local: Path) -> None:
@@ -126,6 +133,7 @@ def test_admin_reload_swaps_the_model_and_empties_the_cache(client: TestClient, 
         "status": "loaded",
         "model_version": COPY,
         "previous": SHIPPED,
+        "language": "en",
     }
     after = client.post("/v1/assess", json={"id": "3", "text": TEXT}).json()
     assert after["model_version"] == COPY and not after["cache_hit"]
@@ -147,6 +155,27 @@ def test_a_broken_model_is_refused_and_the_old_one_keeps_serving(
     assert client.get("/readyz").json()["model_version"] == SHIPPED
     ok = client.post("/v1/assess", json={"id": "x", "text": TEXT})
     assert ok.status_code == 200 and ok.json()["model_version"] == SHIPPED
+
+
+def test_each_language_reloads_on_its_own(client: TestClient, local: Path) -> None:
+    """CURRENT-hi moves the Hindi route only; a pointer at another language's
+    model is refused and the served one keeps serving."""
+    before = client.post("/v1/assess", json={"id": "h1", "text": HINDI_TEXT}).json()
+    assert before["model_version"] == SHIPPED_HI and before["route"] == "model:hi"
+    _point(local, COPY_HI, "CURRENT-hi")
+    r = client.post("/v1/admin/reload", params={"language": "hi"})
+    assert r.status_code == 200 and r.json()["model_version"] == COPY_HI and r.json()["language"] == "hi"
+    after = client.post("/v1/assess", json={"id": "h2", "text": HINDI_TEXT}).json()
+    assert after["model_version"] == COPY_HI and after["scores"] == before["scores"]
+    english = client.post("/v1/assess", json={"id": "e", "text": TEXT}).json()
+    assert english["model_version"] == SHIPPED, "the English route did not move"
+
+    _point(local, SHIPPED, "CURRENT-hi")  # the English model on the Hindi route
+    refused = client.post("/v1/admin/reload", params={"language": "hi"})
+    assert refused.status_code == 409 and "serves language 'en'" in refused.json()["detail"]
+    assert client.get("/v1/model").json()["languages"]["hi"]["version"] == COPY_HI
+    unknown = client.post("/v1/admin/reload", params={"language": "ta"})
+    assert unknown.status_code == 409 and "no model route" in unknown.json()["detail"]
 
 
 def test_only_admins_reload(client: TestClient, local: Path) -> None:
@@ -186,6 +215,11 @@ def test_promote_and_rollback_from_the_cli(local: Path, tmp_path: Path) -> None:
     assert current() == SHIPPED
     with pytest.raises(AssertionError, match="nothing to roll back to"):
         cli("rollback", env=env)
+
+    cli("promote", COPY_HI, "--reason", "test", env=env)  # the card says hi: CURRENT-hi moves
+    assert (local / "CURRENT-hi").read_text().strip() == COPY_HI and current() == SHIPPED
+    assert f"serving {SHIPPED_HI}" in cli("rollback", "--language", "hi", env=env)
+    assert (local / "CURRENT-hi").read_text().strip() == SHIPPED_HI
 
 
 def test_zero_failed_requests_while_a_real_server_reloads(

@@ -23,7 +23,7 @@ from service.api.app import create_app
 from service.settings import Settings, load_settings
 from service.store import model_events
 from service.store.keys import Role, create_key
-from tests.conftest import cli
+from tests.conftest import cli, link_hindi
 from training.corpus import build_corpus
 from training.feedback import held_out
 from training.train import english
@@ -48,6 +48,7 @@ def loop(
     models = tmp_path_factory.mktemp("models")
     shutil.copytree(tiny_model, models / tiny_model.name)
     (models / "CURRENT").write_text(tiny_model.name + "\n")
+    link_hindi(models)
     settings = load_settings(
         state_dir=tmp_path_factory.mktemp("state"), models_dir=models, model_watch_seconds=0.2
     )

@@ -13,7 +13,7 @@ from service.pipeline.scheduler import RetrainScheduler
 from service.settings import load_settings
 from service.store import cases
 from service.store.db import Database
-from tests.conftest import REPO
+from tests.conftest import REPO, link_hindi
 
 MI = "misleading_information@2026.12-1"
 
@@ -37,6 +37,7 @@ def test_threshold_starts_one_background_retrain(tmp_path: Path) -> None:
     shipped = (REPO / "models" / "CURRENT").read_text().strip()
     (models / shipped).symlink_to(REPO / "models" / shipped)
     (models / "CURRENT").write_text(shipped + "\n")
+    link_hindi(models)
     settings = load_settings(
         state_dir=tmp_path / "state", models_dir=models, retrain_after_decisions=3, model_watch_seconds=0
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from service.inference.card import CARD_FILE, ModelFolderError, load_card, pointer_name
 from service.inference.probe import load_checked
+from service.settings import PROJECT_ROOT
 from service.store import model_events
 from service.store.db import Database
 
@@ -32,6 +33,17 @@ def set_current(models_dir: Path, version: str) -> None:
     tmp = models_dir / f".{name}.{os.getpid()}"
     tmp.write_text(version + "\n", encoding="utf-8")
     tmp.replace(models_dir / name)
+
+
+def link_served(models: Path, language: str, source: Path = PROJECT_ROOT / "models") -> str:
+    """Serve, from another models folder (a test's, a benchmark's scratch),
+    the version `source` serves for `language`: symlinked, not copied."""
+    version = current_version(source, language)
+    if version is None:
+        raise ModelFolderError(f"{source}: no {pointer_name(language)} pointer")
+    (models / version).symlink_to((source / version).resolve())
+    (models / pointer_name(language)).write_text(version + "\n", encoding="utf-8")
+    return version
 
 
 def current_version(models_dir: Path, language: str = "en") -> str | None:
@@ -57,7 +69,7 @@ def _validation_f1(card: dict[str, Any]) -> dict[str, float]:
     if gate:
         return {h: m["candidate"] for h, m in gate["validation"].items()}
     heads = card.get("metrics", {}).get("validation", {}).get("heads", {})
-    return {h: m["f1_macro"] for h, m in heads.items()}
+    return {h: m["f1_macro"] if "f1_macro" in m else m["f1"] for h, m in heads.items() if isinstance(m, dict)}
 
 
 def versions(models_dir: Path) -> list[VersionInfo]:

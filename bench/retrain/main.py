@@ -24,6 +24,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from training.corpus import Example
+from training.registry import link_served
 
 
 def target_cell(e: Example) -> str:
@@ -76,6 +77,7 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, cases: int = 600, seed
         (scratch / "models").mkdir()
         (scratch / "models" / served.name).symlink_to(served.resolve())
         (scratch / "models" / "CURRENT").write_text(served.name + "\n")
+        link_served(scratch / "models", "hi", models_dir)
         settings = load_settings(
             state_dir=scratch / "state", models_dir=scratch / "models", model_watch_seconds=0
         )

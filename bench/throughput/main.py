@@ -26,6 +26,7 @@ from bench.throughput.profile import profile_assess
 from bench.throughput.rawmodel import raw_model_ratio
 from bench.throughput.report import write_report
 from bench.throughput.roofline import flops_per_tweet, peaks
+from training.registry import link_served
 
 SINGLE = (1, 16, 64)
 OVERLOAD = (2, 4)  # offered load, as multiples of the measured peak
@@ -220,4 +221,5 @@ def _models_with(folder: Path, state: Path) -> Path:
     models.mkdir(exist_ok=True)
     (models / folder.name).symlink_to(folder.resolve())
     (models / "CURRENT").write_text(folder.name + "\n")
+    link_served(models, "hi")
     return models

@@ -145,9 +145,10 @@ async def rank(
 
         ranked = await pool.run(work)
     metrics.observe_assessments(ranked)
+    english = next((a for a in ranked if a.route == "model:en"), None)  # the version these scores came from
     return RankResponse(
         assessments=ranked,
-        model_version=assessor.model.version,
-        policy_versions=assessor.policy_versions,
+        model_version=(english.model_version or "") if english else assessor.model.version,
+        policy_versions=english.policy_versions if english else assessor.policy_versions,
         count=len(ranked),
     )

@@ -103,7 +103,8 @@ async def submit_cases(
                 sla_deadline=case.sla_deadline,
             )
         )
-    return SubmitResponse(cases=results, model_version=assessor.model.version)
+    english = next((a.model_version for a in assessed if a.route == "model:en" and a.model_version), None)
+    return SubmitResponse(cases=results, model_version=english or assessor.model.version)
 
 
 @router.get("")

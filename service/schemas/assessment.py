@@ -84,6 +84,8 @@ class Assessment(BaseModel):
 
 class RankResponse(BaseModel):
     assessments: list[Assessment]
-    model_version: str
+    model_version: str = Field(
+        description="The English model's version; each assessment names the model of its own route."
+    )
     policy_versions: dict[str, str]
     count: int

@@ -84,8 +84,10 @@ MIN_CONFIDENCE = 0.5
 # langid takes short, formal Hindi (news headlines) for Marathi: "रक्षा मंत्री
 # ने ... शोक व्यक्त किया" came back "mr". Function words settle it: these are
 # frequent in one language and absent or rare in the other.
-_HINDI_WORDS = frozenset("है हैं था थी थे ने को में की किया और नहीं से पर यह वह".split())
-_MARATHI_WORDS = frozenset("आहे आहेत आणि नाही च्या मध्ये ला होते केले आता झाले हे".split())
+_HINDI_WORDS = frozenset(
+    ["है", "हैं", "था", "थी", "थे", "ने", "को", "में", "की", "किया", "और", "नहीं", "से", "पर", "यह", "वह"]
+)
+_MARATHI_WORDS = frozenset(["आहे", "आहेत", "आणि", "नाही", "च्या", "मध्ये", "ला", "होते", "केले", "आता", "झाले", "हे"])
 # The placeholders normalisation inserts are English words; drop them first.
 _PLACEHOLDERS = ("URL", "@USER")
 

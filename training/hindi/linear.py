@@ -88,7 +88,9 @@ def f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
     return float(grid[int(np.argmax(scores))])
 
 
-def precision_threshold(p: np.ndarray, y: np.ndarray, target: float, min_fired: int = 20) -> tuple[float, bool]:
+def precision_threshold(
+    p: np.ndarray, y: np.ndarray, target: float, min_fired: int = 20
+) -> tuple[float, bool]:
     """The lowest threshold whose out-of-fold precision reaches `target`
     (with at least `min_fired` posts above it), and whether one did."""
     grid = np.round(np.linspace(0.05, 0.95, 91), 3)
