@@ -28,6 +28,8 @@ class CardView:
     tweet_id: str
     text_parts: list[tuple[str, bool]]  # (segment, highlighted)
     author: str
+    lang: str  # the tweet's language, and where it went: model:<lang> or human_review
+    route: str
     followers: int
     engagement: int
     reach: float
@@ -87,6 +89,8 @@ def card(case: Case, policies: dict[str, Policy]) -> CardView:
         tweet_id=case.tweet_id,
         text_parts=highlight(tweet["text"], a.get("explanation", {}).get("spans")),
         author=(tweet.get("author") or {}).get("username") or "unknown author",
+        lang=str(a.get("lang", "und")),
+        route=str(a.get("route", "model:en")),
         followers=int(factors.get("followers", 0)),
         engagement=int(factors.get("engagement", 0)),
         reach=float(factors.get("reach", 0.0)),

@@ -59,8 +59,9 @@ class Assessment(BaseModel):
     lang_detected: bool
     supported_language: bool = Field(description="A model for this language scored the tweet.")
     route: str = Field(
+        "model:en",  # assessments stored before routing were all scored by the English model
         description="model:<lang> (scored by that language's model) or human_review (unscored: no model "
-        "reads this language)."
+        "reads this language).",
     )
     scores: dict[str, dict[str, float]] = Field(
         description="The routed model's heads; empty when the tweet went to human review unscored."

@@ -26,6 +26,9 @@ from service.inference.ngram import NgramModel
 from service.text.normalise import normalise
 
 HINGLISH = "hi-Latn"
+# Fewer Latin words than this is too little to call romanised Hindi ("champ",
+# "Kids a bitch" scored high): such a tweet keeps langid's answer.
+MIN_WORDS = 3
 HINGLISH_MODEL = Path(__file__).parent / "hinglish"
 
 LANGUAGES = (
@@ -132,6 +135,11 @@ def hinglish_probability(cleaned: str) -> float:
     return float(probs[0][0, 1])
 
 
+def long_enough(cleaned: str) -> bool:
+    """Enough Latin words for the Hinglish detector to decide."""
+    return sum(any(c.isascii() and c.isalpha() for c in w) for w in cleaned.split()) >= MIN_WORDS
+
+
 def _latin_share(cleaned: str) -> float:
     letters = [c for c in cleaned if c.isalpha()]
     return sum(c.isascii() for c in letters) / len(letters) if letters else 0.0
@@ -146,7 +154,7 @@ def resolve_language(given: str | None, text: str, normalised: bool = False) -> 
     latin = _latin_share(stripped) > 0.9
     if latin and (given or "").lower().split("-")[0] == "hi":
         return HINGLISH, False
-    if latin and any(c.isalpha() for c in stripped):
+    if latin and long_enough(stripped):
         model = _hinglish()
         if hinglish_probability(stripped) >= (model.card.heads[0].threshold or 0.5):
             return HINGLISH, True
