@@ -164,7 +164,7 @@ def train_cmd(
 
     path = _corpus_dir(_settings(), data_dir)
     if config == "hinglish-detector":  # the router's romanised-Hindi detector, shipped in the package
-        from service.text.language import HINGLISH_MODEL
+        from service.text.romanised import MODEL_DIR as HINGLISH_MODEL
         from training.hindi.detector import train_detector
 
         typer.echo(f"detector: {train_detector(path, out or HINGLISH_MODEL)}")

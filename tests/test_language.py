@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.text.language import HINGLISH as HINGLISH_TAG
 from service.text.language import detect_language, resolve_language
+from service.text.romanised import HINGLISH as HINGLISH_TAG
 
 
 @pytest.mark.parametrize(

@@ -1,35 +1,22 @@
-"""Language identification: py3langid, plus a romanised-Hindi detector.
+"""Language identification: py3langid, plus a romanised-Hindi detector
+(service/text/romanised.py).
 
 py3langid's model ships inside its wheel, so nothing is downloaded at run
 time. It is restricted to the fifty-odd languages that carry most of
 Twitter's traffic; over all 97 of langid's languages, short English tweets
 are often taken for Fulfulde or Latin.
-
-langid has no romanised Hindi ("Hinglish"): it calls "Modi sarkar kisano ka
-narsanhar karne ki yojana bana rahi hai" English. Latin-script text therefore
-also goes through a character n-gram detector trained for `hi-Latn`
-(training/hindi/detector.py; model in service/text/hinglish/), whatever
-langid or the client says, so romanised Hindi never reaches the English
-model. Its threshold keeps false positives on held-out English tweets at
-about 0.1%.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import cache
-from pathlib import Path
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from service.inference.ngram import NgramModel
+from service.text import romanised
 from service.text.normalise import normalise
-
-HINGLISH = "hi-Latn"
-# Fewer Latin words than this is too little to call romanised Hindi ("champ",
-# "Kids a bitch" scored high): such a tweet keeps langid's answer.
-MIN_WORDS = 3
-HINGLISH_MODEL = Path(__file__).parent / "hinglish"
+from service.text.romanised import HINGLISH
 
 LANGUAGES = (
     "en",
@@ -113,31 +100,10 @@ def _identifier() -> LanguageIdentifier:
         return _load()
 
 
-@cache
-def _load_hinglish() -> NgramModel:
-    return NgramModel(HINGLISH_MODEL)
-
-
-def _hinglish() -> NgramModel:
-    with _LOADING:
-        return _load_hinglish()
-
-
 def preload() -> None:
     """Load both identifiers now (at start-up), not on the first request."""
     _identifier()
-    _hinglish()
-
-
-def hinglish_probability(cleaned: str) -> float:
-    """P(romanised Hindi) for normalised text."""
-    probs, _ = _hinglish().probabilities([cleaned], normalised=True)
-    return float(probs[0][0, 1])
-
-
-def long_enough(cleaned: str) -> bool:
-    """Enough Latin words for the Hinglish detector to decide."""
-    return sum(any(c.isascii() and c.isalpha() for c in w) for w in cleaned.split()) >= MIN_WORDS
+    romanised.detector()
 
 
 def _latin_share(cleaned: str) -> float:
@@ -147,20 +113,28 @@ def _latin_share(cleaned: str) -> float:
 
 def resolve_language(given: str | None, text: str, normalised: bool = False) -> tuple[str, bool]:
     """(language, detected): the client's `lang` when it gave one, else
-    detection; either way, Latin-script text the Hinglish detector claims is
-    `hi-Latn`, and a client's "hi" on Latin-script text is too."""
+    detection; either way, Latin-script text the romanised-Hindi detector
+    claims is `hi-Latn` (a client's "en" does not send Hinglish to the
+    English model), and so is a client's "hi" on Latin-script text."""
     cleaned = text if normalised else normalise(text)
     stripped = _strip_placeholders(cleaned)
     latin = _latin_share(stripped) > 0.9
     if latin and (given or "").lower().split("-")[0] == "hi":
         return HINGLISH, False
-    if latin and long_enough(stripped):
-        model = _hinglish()
-        if hinglish_probability(stripped) >= (model.card.heads[0].threshold or 0.5):
-            return HINGLISH, True
+    raw = langid_raw(stripped) if latin and romanised.long_enough(stripped) else None
+    if raw is not None and romanised.is_hinglish(stripped, raw):
+        return HINGLISH, True
     if given:
         return given, False
+    if raw is not None:  # langid already ran on this text
+        return _decide(stripped, raw)[0], True
     return detect_language(cleaned, normalised=True)[0], True
+
+
+def langid_raw(cleaned: str) -> tuple[str, float]:
+    """langid's own answer, before the fallbacks of `detect_language`."""
+    lang, prob = _identifier().classify(cleaned)
+    return str(lang), float(prob)
 
 
 def _strip_placeholders(cleaned: str) -> str:
@@ -175,14 +149,19 @@ def detect_language(text: str, normalised: bool = False) -> tuple[str, float]:
     cleaned = _strip_placeholders(text if normalised else normalise(text))
     if not any(c.isalpha() for c in cleaned):
         return "und", 0.0
-    lang, prob = _identifier().classify(cleaned)
+    return _decide(cleaned, langid_raw(cleaned))
+
+
+def _decide(cleaned: str, raw: tuple[str, float]) -> tuple[str, float]:
+    """langid's answer, with the fallbacks below."""
+    lang, prob = raw
     if prob < MIN_CONFIDENCE:
         # langid is unreliable on a few words ("lol", "hello world"). Latin
         # script then defaults to English, the model's language; any other
         # script stays undetermined and goes to a human.
-        return ("en" if _latin_share(cleaned) > 0.9 else "und"), float(prob)
+        return ("en" if _latin_share(cleaned) > 0.9 else "und"), prob
     if lang == "mr":
         words = cleaned.split()
         if sum(w in _HINDI_WORDS for w in words) > sum(w in _MARATHI_WORDS for w in words):
-            return "hi", float(prob)
-    return str(lang), float(prob)
+            return "hi", prob
+    return lang, prob

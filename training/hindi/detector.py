@@ -25,7 +25,8 @@ import onnx
 from sklearn.linear_model import LogisticRegression
 
 from service.inference.card import CARD_FILE, sha256_file
-from service.text.language import MIN_WORDS, long_enough
+from service.text.language import langid_raw
+from service.text.romanised import MIN_WORDS, long_enough, worth_checking
 from training.corpus import build_corpus
 from training.hindi import data, linear
 from training.hindi.romanise import romanise
@@ -78,8 +79,11 @@ def train_detector(
     clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(x, y)
 
     def claimed(texts: list[str]) -> np.ndarray:
-        p: np.ndarray = clf.predict_proba(linear.transform(texts, vecs))[:, 1]
-        return p * np.array([long_enough(t) for t in texts])
+        """P(romanised Hindi), 0 where the serving gate would not ask the detector."""
+        p = np.asarray(clf.predict_proba(linear.transform(texts, vecs))[:, 1])
+        gate = [long_enough(t) and worth_checking(t, langid_raw(t)) for t in texts]
+        out: np.ndarray = p * np.array(gate)
+        return out
 
     threshold = max(0.5, float(np.quantile(claimed(calibration), 1 - max_english_fp)))
     held_english = _english(corpus_dir, "validation")[: limit or None]
