@@ -42,8 +42,8 @@ def thresholds(card: ModelCard, namespace: Iterable[str] = ()) -> dict[str, floa
     """What `model_threshold` means for each signal. A card's operating point
     (chosen for precision on a realistic traffic mix) wins; otherwise
     `risk.<head>`, and for a two-label head its positive label (the same
-    quantity), use the head's F1 threshold. Signals of `namespace` this model
-    does not give get 1.0."""
+    quantity), use the head's F1 threshold. Another model's signals in
+    `namespace` that this one does not give get 1.0."""
     out: dict[str, float] = {}
     for h in card.heads:
         if h.threshold is None:
@@ -54,7 +54,8 @@ def thresholds(card: ModelCard, namespace: Iterable[str] = ()) -> dict[str, floa
             out[f"{h.name}.{positive}"] = h.threshold
     out.update({signal: point.threshold for signal, point in card.operating_points.items()})
     out.update({target: out[source] for target, source in card.signal_map.items() if source in out})
-    return out | {s: 1.0 for s in namespace if s not in out and s not in provided_signals(card)}
+    lacking = set(namespace) - provided_signals(card) - set(EXTRA_SIGNALS) - set(out)
+    return out | dict.fromkeys(lacking, 1.0)
 
 
 def compute_signals(

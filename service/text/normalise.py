@@ -62,7 +62,7 @@ _DEVANAGARI_CANDIDATE = re.compile("[\u0901\u093c\u0966-\u096f]")
 _LEET_CANDIDATE = re.compile(r"[A-Za-z][013457@$]+[A-Za-z]")
 _HOMOGLYPH_CANDIDATE = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")
 # Never starting inside a word or a handle, so "@USER$A" is not refolded to a new handle.
-_WORD = re.compile(r"(?<![@\w])(?:[^\W_]+(?:[@$][^\W_]+)*|[@$])")
+_WORD = re.compile(r"(?<!@)(?<![^\W_])(?:[^\W_]+(?:[@$][^\W_]+)*|[@$])")
 _URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@\w+)*")  # "@a@b" is one handle-like run
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
