@@ -206,3 +206,31 @@ def test_train_export_evaluate_from_the_cli(corpus_dir: Path, tmp_path: Path) ->
     assert "hostile_weighted_f1" in report and "confident no_action" in report
     card = load_checked(models / "tiny-hi").card
     assert card.metrics["validation"]["decisions"]["routes"]["model:hi"] > 700
+
+
+def test_a_script_subtag_never_falls_back_to_its_base_language(tmp_path: Path) -> None:
+    """Routes that list only "hi" still keep romanised Hindi from the
+    Devanagari model; "en-GB" follows "en"."""
+    settings = load_settings(state_dir=tmp_path / "state", language_routes={"en": "model", "hi": "model"})
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
+        text = "ye log desh ko barbaad kar rahe hain, inko jail me daalo"
+        a = c.post("/v1/assess", json={"id": "1", "text": text}).json()
+        assert a["lang"] == "hi-Latn" and a["route"] == "human_review" and a["scores"] == {}
+        b = c.post(
+            "/v1/assess", json={"id": "2", "text": "Lovely weather in London today", "lang": "en-GB"}
+        ).json()
+        assert b["route"] == "model:en"
+        ready = c.get("/readyz").json()
+        assert set(ready["models"]) == {"en", "hi"}
+
+
+def test_hindi_fake_posts_get_no_covid_label_text(
+    client: TestClient, model: NgramModel, validation: data.Split
+) -> None:
+    """The COVID-19 label texts are for English traffic."""
+    probs, _ = model.probabilities(validation.texts, normalised=True)
+    top = int(np.argmax(probs[data.HEADS.index("fake")][:, 1]))
+    a = client.post("/v1/assess", json={"id": "f", "text": validation.raw[top]}).json()
+    labels = [r for r in a["recommendations"] if r["policy"].startswith("misleading_information@")]
+    assert labels and labels[0]["action"] == "label" and labels[0]["label_text"] is None

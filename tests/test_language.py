@@ -81,3 +81,11 @@ def test_detector_rarely_claims_everyday_english(corpus_dir: Path) -> None:
     texts = (corpus_dir / "tweeteval" / "sentiment" / "val_text.txt").read_text(encoding="utf-8").splitlines()
     claimed = [t for t in texts if resolve_language(None, t)[0] == HINGLISH_TAG]
     assert len(claimed) / len(texts) <= 0.01, claimed[:10]
+
+
+def test_a_clients_lang_must_fit_the_script() -> None:
+    """ "en" on Devanagari, "hi" on Arabic script: detected instead, so no
+    model reads a script it was not trained on."""
+    assert resolve_language("en", "कोरोना का इलाज गोमूत्र से होता है, सबको बताओ") == ("hi", True)
+    assert resolve_language("hi", "کرونا کا علاج مل گیا ہے، سب کو بتاؤ")[0] == "ur"
+    assert resolve_language("en-GB", "The vaccine does not change your DNA") == ("en-GB", False)

@@ -31,6 +31,7 @@ from service.api.auth import KeyCache
 from service.api.deps import ScoringPool
 from service.api.limits import BodySizeLimit, SaturationGate
 from service.inference.batcher import DeadlineExpiredError
+from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
@@ -103,14 +104,18 @@ def create_app(settings: Settings) -> FastAPI:
     orders = OrderSource(frozenset(settings.legal_exempt_account_types))
     orders.index = OrderIndex(all_orders(db))
     metrics_ = metrics.Metrics()
-    scorer = Scorer(
-        model,
-        cache_size=settings.score_cache_size,
-        max_batch=settings.max_microbatch,
-        window_s=settings.batch_window_ms / 1000,
-        on_batch=metrics_.observe_batch,
-        on_cache=metrics_.observe_cache,
-    )
+
+    def make_scorer(lane_model: ScoringModel) -> Scorer:
+        return Scorer(
+            lane_model,
+            cache_size=settings.score_cache_size,
+            max_batch=settings.max_microbatch,
+            window_s=settings.batch_window_ms / 1000,
+            on_batch=metrics_.observe_batch,
+            on_cache=metrics_.observe_cache,
+        )
+
+    scorer = make_scorer(model)
     app.state.assessor = Assessor(
         model,
         policies,
@@ -119,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
         scorer,
         languages=lanes,
         routes=settings.language_routes,
+        make_scorer=make_scorer,
     )
     app.state.metrics = metrics_
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service import __version__
 from service.api.deps import AdmissionDep, AssessorDep
@@ -25,7 +25,8 @@ class Saturation(BaseModel):
 
 class Ready(BaseModel):
     status: str
-    model_version: str
+    model_version: str = Field(description="The English model (each language's is under `models`).")
+    models: dict[str, str] = Field(description="Language route -> the version serving it.")
     policies: dict[str, str]
     load: Saturation
 
@@ -52,6 +53,7 @@ def readyz(assessor: AssessorDep, admission: AdmissionDep, response: Response) -
     return Ready(
         status="ready" if ready else "saturated",
         model_version=assessor.model.version,
+        models={lang: lane.served.model.version for lang, lane in assessor.lanes.items()},
         policies=assessor.policy_versions,
         load=load,
     )

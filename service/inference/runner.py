@@ -46,8 +46,8 @@ class OnnxRunner:
         source: str | bytes = fold(graph) if traits.needs_folding else str(model_path)
         del graph
         self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-        # Transformer graphs take (input_ids, attention_mask); n-gram graphs (input_ids, values).
-        self.input_names = [i.name for i in self.session.get_inputs()]
+        # Transformer graphs take input_ids and attention_mask; n-gram graphs input_ids and values.
+        self.input_names = {i.name for i in self.session.get_inputs()}
         outputs = [o.name for o in self.session.get_outputs()]
         self.output_names = [f"logits_{h}" for h in head_names]
         missing = [o for o in self.output_names if o not in outputs]
@@ -65,5 +65,6 @@ class OnnxRunner:
         return self._run(input_ids, attention_mask)
 
     def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
-        feed = dict(zip(self.input_names, (input_ids, attention_mask), strict=True))
+        second = "values" if "values" in self.input_names else "attention_mask"
+        feed = {"input_ids": input_ids, second: attention_mask}
         return [np.asarray(r, dtype=np.float32) for r in self.session.run(self.output_names, feed)]

@@ -46,7 +46,7 @@ def transparency(
 
     versions: dict[str, dict[str, Any]] = {}
     for f in facts:
-        v = str(f.assessment.get("model_version", "unknown"))
+        v = str(f.assessment.get("model_version") or "unscored")  # null: routed to a reviewer unscored
         seen = versions.setdefault(v, {"cases": 0, "first_seen": f.created_at, "last_seen": f.created_at})
         seen["cases"] += 1
         seen["first_seen"] = min(seen["first_seen"], f.created_at)

@@ -8,7 +8,7 @@ by a model for another language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -38,7 +38,7 @@ from service.text import normalise
 from service.text.language import resolve_language
 from service.text.patterns import match_patterns, pattern_signals
 
-DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model}
+DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model, "hi-Latn": Route.human_review}
 HUMAN_REVIEW = "human_review"
 _NEEDS_REVIEW_SEVERITY = 0.5
 NEW_ACCOUNT_DAYS = 30  # an account younger than this at posting time is "new" (account.new)
@@ -101,15 +101,19 @@ class Assessor:
         scorer: Scorer | None = None,
         languages: Mapping[str, Served] | None = None,
         routes: Mapping[str, Route] | None = None,
+        make_scorer: Callable[[ScoringModel], Scorer] = Scorer,
     ) -> None:
         """`model`/`policies`/`scorer`: the English lane. `languages`: the
         other languages' lanes. `routes`: language -> model or human review
-        (Settings.language_routes); unlisted languages go to a reviewer."""
+        (Settings.language_routes); unlisted languages go to a reviewer.
+        `make_scorer`: builds each other lane's scorer (the service's cache
+        and batching settings)."""
         self.scorer = scorer or Scorer(model)
         self.lanes = {"en": Lane(Served(model, policies), self.scorer)}
         for lang, served in (languages or {}).items():
-            self.lanes[lang] = Lane(served, Scorer(served.model))
+            self.lanes[lang] = Lane(served, make_scorer(served.model))
         self.routes = dict(routes or {**DEFAULT_ROUTES, **dict.fromkeys(self.lanes, Route.model)})
+        self._routes = {lang.lower(): route for lang, route in self.routes.items()}  # tags are case-insensitive
         self.media = media
         self.orders = orders or OrderSource(frozenset())
 
@@ -149,10 +153,17 @@ class Assessor:
         else detected) and the lane that scores it: the route for the exact
         tag, else for its base language; no route, or no lane: a reviewer."""
         lang, detected = resolve_language(given, clean, normalised=True)
-        base = lang.split("-")[0].lower()
-        route = self.routes.get(lang) or self.routes.get(base)
-        lane = base if route is Route.model and base in self.lanes else None
-        return Routed(lang, detected, lane)
+        return Routed(lang, detected, self._lane(lang))
+
+    def _lane(self, lang: str) -> str | None:
+        """A region subtag follows its base language (en-GB → en); a script
+        subtag never does (hi-Latn is not read by the Devanagari model)."""
+        tag = lang.lower()
+        base, _, rest = tag.partition("-")
+        route = self._routes.get(tag)
+        if route is None and not (rest and len(rest.split("-")[0]) == 4):  # 4 letters: a script
+            route = self._routes.get(base)
+        return base if route is Route.model and base in self.lanes else None
 
     def _score(self, lane: str, served: Served, clean: list[str], deadline: float | None) -> list[Scored]:
         """Scores from `served.model` only: a micro-batch that ran after a

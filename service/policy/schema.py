@@ -115,6 +115,11 @@ class Rule(BaseModel):
     actions: tuple[Action, ...] = Field(min_length=1)
     severity: float = Field(ge=0, le=1)
     label_text: str | None = None
+    label_text_for: tuple[str, ...] | None = Field(
+        None,
+        description="Languages the label text fits (the COVID-19 texts: en); elsewhere the cell keeps its "
+        "action and the reviewer writes the label. None: every language.",
+    )
     note: str = ""
 
 
@@ -225,7 +230,7 @@ def load_policies(
         raise PolicyError(f"{folder}: no policy files")
     parsed = [(f, parse_policy(f)) for f in files]
     policies = [
-        _checked(f, p, known_signals | _action_signals(), thresholds)
+        _for_language(_checked(f, p, known_signals | _action_signals(), thresholds), language)
         for f, p in parsed
         if p.languages is None or language in p.languages
     ]
@@ -236,6 +241,17 @@ def load_policies(
         if p.stage == 1 and any(s.startswith("action.") for s in p.signals_used()):
             raise PolicyError(f"{p.id}: only stage-2 policies may read action.* signals")
     return policies
+
+
+def _for_language(policy: Policy, language: str) -> Policy:
+    """Drop label texts written for other languages' traffic."""
+    rules = tuple(
+        r.model_copy(update={"label_text": None})
+        if r.label_text_for is not None and language not in r.label_text_for
+        else r
+        for r in policy.rules
+    )
+    return policy.model_copy(update={"rules": rules})
 
 
 def _action_signals() -> set[str]:

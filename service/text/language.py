@@ -112,23 +112,37 @@ def _latin_share(cleaned: str) -> float:
 
 
 def resolve_language(given: str | None, text: str, normalised: bool = False) -> tuple[str, bool]:
-    """(language, detected): the client's `lang` when it gave one, else
-    detection; either way, Latin-script text the romanised-Hindi detector
-    claims is `hi-Latn` (a client's "en" does not send Hinglish to the
-    English model), and so is a client's "hi" on Latin-script text."""
+    """(language, detected): the client's `lang` when it gave one and the
+    script fits it, else detection; either way, Latin-script text the
+    romanised-Hindi detector claims is `hi-Latn` (a client's "en" does not
+    send Hinglish to the English model), and so is a client's "hi" on
+    Latin-script text."""
     cleaned = text if normalised else normalise(text)
-    stripped = _strip_placeholders(cleaned)
+    stripped = strip_placeholders(cleaned)
     latin = _latin_share(stripped) > 0.9
     if latin and (given or "").lower().split("-")[0] == "hi":
         return HINGLISH, False
     raw = langid_raw(stripped) if latin and romanised.long_enough(stripped) else None
     if raw is not None and romanised.is_hinglish(stripped, raw):
         return HINGLISH, True
-    if given:
+    if given and _script_fits(given, stripped, latin):
         return given, False
     if raw is not None:  # langid already ran on this text
         return _decide(stripped, raw)[0], True
     return detect_language(cleaned, normalised=True)[0], True
+
+
+def _script_fits(given: str, cleaned: str, latin: bool) -> bool:
+    """A client's `lang` is taken only when the text is in that language's
+    script: "en" on Devanagari, or "hi" on Arabic script, is detected instead,
+    so a model never reads a script it was not trained on."""
+    base = given.lower().split("-")[0]
+    if base == "en":
+        return latin
+    if base == "hi":
+        letters = [c for c in cleaned if c.isalpha()]
+        return bool(letters) and sum("\u0900" <= c <= "\u097f" for c in letters) / len(letters) > 0.5
+    return True
 
 
 def langid_raw(cleaned: str) -> tuple[str, float]:
@@ -137,7 +151,9 @@ def langid_raw(cleaned: str) -> tuple[str, float]:
     return str(lang), float(prob)
 
 
-def _strip_placeholders(cleaned: str) -> str:
+def strip_placeholders(cleaned: str) -> str:
+    """Normalised text without the URL/@USER placeholders (English words that
+    would sway both langid and the romanised-Hindi detector)."""
     for p in _PLACEHOLDERS:
         cleaned = cleaned.replace(p, " ")
     return cleaned
@@ -146,7 +162,7 @@ def _strip_placeholders(cleaned: str) -> str:
 def detect_language(text: str, normalised: bool = False) -> tuple[str, float]:
     """(ISO 639-1 code, probability); "und" when there are no letters at all.
     `normalised`: `text` is already normalised."""
-    cleaned = _strip_placeholders(text if normalised else normalise(text))
+    cleaned = strip_placeholders(text if normalised else normalise(text))
     if not any(c.isalpha() for c in cleaned):
         return "und", 0.0
     return _decide(cleaned, langid_raw(cleaned))

@@ -7,7 +7,8 @@ English tweets. No labelled romanised Hindi exists offline, so the positives
 are the Hindi training posts romanised the way people type them
 (`romanise`, several spellings each, whole posts and fragments); the
 negatives are the corpus's English training tweets, everyday and slang
-included. Its threshold keeps English false positives at `max_english_fp` on
+included; all of them without the URL/@USER placeholders, as the router
+sees text. Its threshold keeps English false positives at `max_english_fp` on
 train-split tweets held out of fitting; the card reports the rate on the
 English validation split. Hand-written and real code-mixed probes are in
 tests/test_language.py.
@@ -25,7 +26,7 @@ import onnx
 from sklearn.linear_model import LogisticRegression
 
 from service.inference.card import CARD_FILE, sha256_file
-from service.text.language import langid_raw
+from service.text.language import langid_raw, strip_placeholders
 from service.text.romanised import MIN_WORDS, long_enough, worth_checking
 from training.corpus import build_corpus
 from training.hindi import data, linear
@@ -41,7 +42,7 @@ def _english(corpus_dir: Path, split: str) -> list[str]:
     everyday TweetEval, slang-heavy Davidson and spam included, so that
     short, informal English is not taken for Hinglish."""
     examples = build_corpus(corpus_dir).split(split)
-    return [e.text for e in examples if e.lang == "en" and e.text.strip()]
+    return [t for e in examples if e.lang == "en" and (t := strip_placeholders(e.text)).strip()]
 
 
 def _romanised(texts: list[str], rng: random.Random) -> list[str]:
@@ -64,7 +65,7 @@ def train_detector(
     limit: int | None = None,
 ) -> Path:
     rng = random.Random(0)
-    hindi = data.load(corpus_dir, "train", limit).texts
+    hindi = [strip_placeholders(t) for t in data.load(corpus_dir, "train", limit).texts]
     positives = _romanised(hindi, rng)
     english = _english(corpus_dir, "train")
     rng.shuffle(english)
@@ -87,7 +88,8 @@ def train_detector(
 
     threshold = max(0.5, float(np.quantile(claimed(calibration), 1 - max_english_fp)))
     held_english = _english(corpus_dir, "validation")[: limit or None]
-    held_hindi = _romanised(data.load(corpus_dir, "validation", limit).texts, random.Random(1))
+    held = [strip_placeholders(t) for t in data.load(corpus_dir, "validation", limit).texts]
+    held_hindi = _romanised(held, random.Random(1))
     p_en, p_hi = claimed(held_english), claimed(held_hindi)
     metrics = {
         "threshold": round(threshold, 4),

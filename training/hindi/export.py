@@ -110,7 +110,9 @@ def _check_parity(folder: Path, run_dir: Path, corpus_dir: Path, limit: int | No
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     cfg = CONFIGS.get(run["config"]["name"])
     if cfg is None:
-        return
+        raise ParityError(
+            f"{run_dir}: config {run['config']['name']!r} is unknown; cannot refit to check parity"
+        )
     split = data.load(corpus_dir, "validation", limit)
     vecs = linear.vectorizers(cfg.blocks, cfg.min_df)
     linear.fit_features(data.load(corpus_dir, "train", cfg.limit).texts, vecs)
