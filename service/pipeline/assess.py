@@ -113,7 +113,7 @@ class Assessor:
         for lang, served in (languages or {}).items():
             self.lanes[lang] = Lane(served, make_scorer(served.model))
         self.routes = dict(routes or {**DEFAULT_ROUTES, **dict.fromkeys(self.lanes, Route.model)})
-        self._routes = {lang.lower(): route for lang, route in self.routes.items()}  # tags are case-insensitive
+        self._routes = {lang.lower(): r for lang, r in self.routes.items()}  # tags are case-insensitive
         self.media = media
         self.orders = orders or OrderSource(frozenset())
 
