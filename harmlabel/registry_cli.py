@@ -41,8 +41,11 @@ def retrain(
     replay_ratio: Annotated[float, typer.Option(help="Base-corpus examples per feedback example.")] = 3.0,
     holdout: Annotated[float, typer.Option(help="Fraction of feedback cases held out for the gate.")] = 0.2,
     margin: Annotated[
-        float, typer.Option(help="Largest allowed drop of a head's validation macro F1.")
+        float, typer.Option(help="A significant drop of a head's validation macro F1 beyond this refuses.")
     ] = 0.01,
+    traffic_per_slice: Annotated[
+        int, typer.Option(help="Tweets per traffic slice for the gate's traffic-limit check; 0 = no check.")
+    ] = 300,
     max_eval_examples: Annotated[
         int | None, typer.Option(help="Validation sample size; default the model's own.")
     ] = None,
@@ -65,6 +68,7 @@ def retrain(
         margin=margin,
         min_examples=min_new,
         max_eval_examples=max_eval_examples,
+        traffic_per_slice=traffic_per_slice,
     )
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -163,3 +167,8 @@ def models_list() -> None:
         f1 = [f"{v.f1[h]:.3f}" if h in v.f1 else "-" for h in heads]
         row = [v.version, v.language, v.created_at[:16], v.parent or "-", v.gate, *f1]
         typer.echo("\t".join(["*" if v.current else " ", *row]))
+        for check in v.checks:  # a retrained version: each gate check with its interval or p-value
+            spread = f" {check['interval']}" if check.get("interval") else ""
+            spread += f" p={check['p_value']}" if check.get("p_value") is not None else ""
+            verdict = "pass" if check["passed"] else "REFUSE"
+            typer.echo(f"\t  {verdict:<6} {check['name']}: Δ {check['delta']:+.4f}{spread}")

@@ -4,10 +4,12 @@ policies, and collection from the real store on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from service.inference.card import resolve_current
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from service.settings import load_settings
@@ -133,3 +135,32 @@ def test_a_decision_that_contradicts_itself_drops_the_head() -> None:
     labels = decision_labels(decision)
     # harm: harmful (the accept) vs not_harmful (the downgraded severe cell)
     assert labels == {"claim": "claim", "veracity": "misleading", "abuse": "none"}
+
+
+def test_a_reviewers_later_decision_supersedes_their_earlier_one(database: Database) -> None:
+    """Ana accepted, then overrode: her later decision alone votes (no contest with herself)."""
+    case = _case(database, "5", "5G towers spread the virus", "misleading×moderate")
+    _decide(database, case, "ana", _v("misleading×moderate"), "policy_applies", T0)
+    _decide(
+        database, case, "ana", _v("misleading×moderate", "override"), "model_error", T0 + timedelta(hours=1)
+    )
+    [example] = collect(database, since=T0 - timedelta(days=1)).examples
+    assert example.labels["veracity"] == "credible"
+
+
+def test_a_retrain_learns_from_the_whole_lineage(tmp_path: Path) -> None:
+    """Round 2's feedback starts where the base model was made, not at round 1."""
+    import json
+
+    from training.retrain import lineage_start
+
+    shipped = json.loads((resolve_current(load_settings().models_dir) / "card.json").read_text())
+    for version, parent, made in (("base", None, T0), ("r1", "base", T0 + timedelta(days=1)),
+                                  ("r2", "r1", T0 + timedelta(days=2))):  # fmt: skip
+        (tmp_path / version).mkdir()
+        card = {**shipped, "version": version, "created_at": made.isoformat()}
+        if parent:
+            card["retraining"] = {"parent": parent}
+        (tmp_path / version / "card.json").write_text(json.dumps(card))
+    assert lineage_start(tmp_path, tmp_path / "r2") == T0
+    assert lineage_start(tmp_path, tmp_path / "base") == T0

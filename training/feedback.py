@@ -176,7 +176,8 @@ def held_out(text: str, fraction: float) -> bool:
 
 def collect(db: Database, since: datetime | None = None) -> Feedback:
     """Every decided case with at least one decision after `since`, with all
-    its decisions (earlier ones too: they vote in the disagreement rule)."""
+    its reviewers' decisions (earlier ones too: they vote in the disagreement
+    rule), each reviewer's latest only."""
     counts: Counter[str] = Counter()
     with db.session() as s:
         recent = select(Decision.case_id)
@@ -191,6 +192,11 @@ def collect(db: Database, since: datetime | None = None) -> Feedback:
         by_case: dict[int, tuple[Case, list[Decision]]] = {}
         for case, decision in rows:
             by_case.setdefault(case.id, (case, []))[1].append(decision)
+        # A reviewer's later decision on a case supersedes their earlier one:
+        # each reviewer votes once (rows are in decision order).
+        by_case = {
+            cid: (case, list({d.reviewer: d for d in ds}.values())) for cid, (case, ds) in by_case.items()
+        }
         examples = []
         for case, decisions in by_case.values():
             counts["decisions"] += len(decisions)

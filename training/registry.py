@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class VersionInfo:
     f1: dict[str, float]  # validation macro F1 per head
     current: bool
     language: str = "en"
+    checks: list[dict[str, Any]] = field(default_factory=list)  # the retraining gate's checks
 
 
 def _validation_f1(card: dict[str, Any]) -> dict[str, float]:
@@ -92,6 +93,7 @@ def versions(models_dir: Path) -> list[VersionInfo]:
                 f1=_validation_f1(card),
                 current=folder.name in served,
                 language=str(card.get("language", "en")),
+                checks=list((gate or {}).get("checks", [])),
             )
         )
     return sorted(out, key=lambda v: v.created_at)

@@ -3,8 +3,9 @@
 Reading order:
 1. start from the weights that are served (recovered from the current ONNX
    artifact, `training/recover.py`);
-2. collect the decisions made since that model was created and split off a
-   hold-out of them;
+2. collect every decision made since the lineage's base model was created
+   (cumulative: a round keeps what earlier rounds were taught) and split off a
+   hold-out of them by a hash of the text, stable across rounds;
 3. fine-tune on the rest plus a replay sample of the base corpus, so the
    model learns the new narrative without forgetting the old ones;
 4. export a candidate `models/<version>/` (calibrated, quantized,
@@ -37,9 +38,11 @@ from training.data import bucketed_batches, class_weights, encode, label_matrix,
 from training.export import export_model
 from training.feedback import Feedback, collect
 from training.gate import GateResult, judge
+from training.gate_traffic import TrafficCheck
 from training.model import MultiHeadClassifier, base_model_dir
 from training.recover import load_from_artifact
 from training.registry import promote
+from training.traffic_eval import DEFAULT_POLICIES
 from training.train import _optimizer, english, train_step
 
 
@@ -51,7 +54,8 @@ class RetrainOptions:
     batch_size: int = 32
     replay_ratio: float = 3.0  # base-corpus examples per feedback example
     holdout_fraction: float = 0.2
-    margin: float = 0.01  # largest allowed drop of any head's validation macro F1
+    margin: float = 0.01  # a significant drop of a head's validation macro F1 beyond this refuses
+    traffic_per_slice: int = 300  # traffic check sample per slice; 0: no traffic check
     min_examples: int = 20  # fewer feedback examples than this: no retraining
     max_eval_examples: int | None = None  # None: the parent's own validation sample
     seed: int = 13
@@ -93,7 +97,7 @@ def retrain(
     parent = load_card(parent_dir)
     if version and (models_dir / version).exists():
         raise FileExistsError(f"{models_dir / version} exists: a candidate never overwrites a version")
-    since = since or dt.datetime.fromisoformat(parent.created_at)
+    since = since or lineage_start(models_dir, parent_dir)
     feedback = collect(db, since)
     train_fb, holdout = feedback.split(options.holdout_fraction)
     if len(train_fb) < options.min_examples:
@@ -114,7 +118,13 @@ def retrain(
     version = version or f"{config.name}-r{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
     candidate = export_model(model, config, val, models_dir, version)
     exported = time.monotonic()
-    gate = judge(parent_dir, candidate, val, holdout, options.margin, decided={e.text for e in train_fb})
+    traffic = (
+        TrafficCheck(english(corpus.split("validation")), DEFAULT_POLICIES, options.traffic_per_slice)
+        if options.traffic_per_slice > 0
+        else None
+    )
+    decided = {e.text for e in train_fb}
+    gate = judge(parent_dir, candidate, val, holdout, options.margin, decided, traffic)
     judged = time.monotonic()
 
     counts = {
@@ -145,6 +155,21 @@ def retrain(
         promote(models_dir, db, version, actor, reason="passed the gate")
         promoted = True
     return RetrainResult(parent.version, candidate, gate, promoted, counts, seconds)
+
+
+def lineage_start(models_dir: Path, folder: Path) -> dt.datetime:
+    """When the lineage's base model was made: a retrain learns from every
+    decision since then, not only those since its parent, so what reviewers
+    taught an earlier round is not lost in the next. A parent folder that is
+    gone ends the walk."""
+    card = load_card(folder, verify_files=False)
+    seen = {card.version}
+    while (parent := (card.model_extra or {}).get("retraining", {}).get("parent")) and parent not in seen:
+        if not (models_dir / parent).is_dir():
+            break
+        card = load_card(models_dir / parent, verify_files=False)
+        seen.add(card.version)
+    return dt.datetime.fromisoformat(card.created_at)
 
 
 def replay_sample(pool: list[Example], feedback: list[Example], ratio: float, seed: int) -> list[Example]:
@@ -225,7 +250,8 @@ def _write_lineage(folder: Path, lineage: dict[str, Any], gate: GateResult, feed
         f"{counts['feedback_holdout']} hold-out cases from {feedback.counts['decisions']} decisions, plus "
         f"{counts['replay']} replayed base-corpus examples; {counts['steps']} optimiser steps.",
         "",
-        f"Gate (margin {gate.margin:.3f} macro F1 per head): **{verdict}**.",
+        f"Gate (paired bootstrap per head, refusing a significant drop beyond {gate.margin:.3f} macro F1; "
+        f"McNemar on the hold-out; traffic limits): **{verdict}**.",
         "",
         gate.table(),
         "",
