@@ -71,6 +71,7 @@ def test_reviewer_accepts_by_keyboard_and_overrides(tmp_path: Path, free_port: i
         expect(cards).to_have_count(4)
         assert page.locator("mark").count() > 0, "explanation spans are highlighted"
         expect(cards.first.locator(".sla")).to_contain_text("SLA")
+        expect(cards.first.locator(".suggested-by")).to_contain_text("model full-")
         assert page.evaluate(UNLABELLED_CONTROLS) == [], "every form control has a label"
         page.screenshot(path=str(ARTIFACTS / "review-console.png"), full_page=True)
 
@@ -102,6 +103,12 @@ def test_reviewer_accepts_by_keyboard_and_overrides(tmp_path: Path, free_port: i
         page.keyboard.press("o")
         dialog = page.locator(f"#override-{second_id}")
         expect(dialog).to_be_visible()
+        # The picker: keyboard-reachable, one per policy; say which cell is right.
+        picker = dialog.locator("select[name=correct_cells]").first
+        picker.focus()
+        page.keyboard.press("ArrowDown")  # from "not this, no correction" to the first other cell
+        chosen_policy, chosen_cell = (picker.input_value() or "|").split("|", 1)
+        assert chosen_cell, "the picker offers the policy's other cells"
         dialog.get_by_label("no_action").check()
         dialog.get_by_label("Reason").select_option("counter_speech_or_reporting")
         dialog.get_by_label("Note").fill("reports the rumour in order to debunk it")
@@ -118,6 +125,10 @@ def test_reviewer_accepts_by_keyboard_and_overrides(tmp_path: Path, free_port: i
     assert stored[first_id].reviewer == "ana" and stored[first_id].reason_code == "policy_applies"
     assert all(v["verdict"] == "accept" for v in stored[first_id].verdicts)
     assert stored[second_id].final_actions == ["no_action"]
+    corrected = [v for v in stored[second_id].verdicts if v["policy"] == chosen_policy]
+    assert corrected and all(v.get("correct_cell") == chosen_cell for v in corrected), stored[
+        second_id
+    ].verdicts
     assert stored[second_id].reason_code == "counter_speech_or_reporting"
     assert stored[second_id].note == "reports the rumour in order to debunk it"
 

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.auth import DatabaseDep
 from service.api.deps import AssessorDep
-from service.pipeline.review import DecisionError, acting, to_fields
+from service.pipeline.review import DecisionError, policy_cells, to_fields
 from service.policy.schema import Action
 from service.review.session import CONSOLE_ROLES, csrf_ok, csrf_token, current_reviewer
 from service.review.views import card
@@ -94,12 +94,20 @@ def claim(
     return _back(request, f"You hold {len(got)} case(s) for {int(LEASE.total_seconds() // 60)} minutes.")
 
 
-def _decide(request: Request, db: DatabaseDep, ids: list[int], body: DecisionIn, key: str | None) -> Response:
+def _decide(
+    request: Request,
+    db: DatabaseDep,
+    ids: list[int],
+    body: DecisionIn,
+    key: str | None,
+    cells: dict[str, frozenset[str]] | None = None,
+) -> Response:
+    """`cells`: each policy's cells, which a verdict's correct_cell must name."""
     who = current_reviewer(request, db)
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     try:
-        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment)) for cid in ids]
+        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment, cells)) for cid in ids]
         scoped = f"{who.name}:{key}" if key else None
         store.decide(
             db, items, who.name, datetime.now(UTC), scoped, uuid.uuid4().hex if len(ids) > 1 else None
@@ -128,7 +136,9 @@ def override(
     request: Request,
     case_id: int,
     db: DatabaseDep,
+    assessor: AssessorDep,
     reason_code: Annotated[ReasonCode, Form()],
+    correct_cells: Annotated[list[str] | None, Form()] = None,
     final_actions: Annotated[list[Action] | None, Form()] = None,
     final_labels: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -141,9 +151,13 @@ def override(
         case, _ = store.get_case(db, case_id)
     except store.CaseError as exc:
         return _back(request, f"Not saved: {exc}")
+    # "policy@version|cell" from the picker: the cell the reviewer says is right.
+    correct = dict(v.split("|", 1) for v in correct_cells or [] if "|" in v)
     verdicts = [
         {"policy": r["policy"], "cell": r["cell"], "action": r["action"], "verdict": "override"}
-        for r in acting(case.assessment)
+        | ({"correct_cell": correct[r["policy"]]} if r["policy"] in correct else {})
+        for r in case.assessment.get("recommendations", [])
+        if r["action"] != "no_action" or r["policy"] in correct  # a no_action can be corrected too
     ]
     body = DecisionIn.model_validate(
         {
@@ -155,7 +169,7 @@ def override(
             "note": note or None,
         }
     )
-    return _decide(request, db, [case_id], body, key)
+    return _decide(request, db, [case_id], body, key, policy_cells(assessor.all_policies))
 
 
 @router.post("/cases/{case_id}/skip")

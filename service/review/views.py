@@ -23,6 +23,18 @@ class RecView:
 
 
 @dataclass(frozen=True)
+class Picker:
+    """The override's "correct cell" choice for one policy: every cell of its
+    table but the suggested one, so a reviewer can say "this is
+    misleading×severe", not only "not this"."""
+
+    policy: str  # id@version
+    name: str  # the policy id, for the label
+    suggested: str
+    cells: list[str]
+
+
+@dataclass(frozen=True)
 class CardView:
     id: int
     tweet_id: str
@@ -39,6 +51,8 @@ class CardView:
     text_hash: str
     recommendations: list[RecView]
     media: list[dict[str, Any]] = field(default_factory=list)
+    pickers: list[Picker] = field(default_factory=list)
+    suggested_by: str = ""  # the model and policy versions behind the suggestions
 
 
 def highlight(text: str, spans: list[dict[str, Any]] | None) -> list[tuple[str, bool]]:
@@ -84,6 +98,14 @@ def card(case: Case, policies: dict[str, Policy]) -> CardView:
         {"index": m["index"] + 1, "status": m["status"], "findings": m["findings"], "advisory": m["advisory"]}
         for m in a.get("media", [])
     ]
+    pickers: list[Picker] = []
+    for r in a.get("recommendations", []):
+        policy = policies.get(r["policy"])
+        if policy is None or any(p.policy == r["policy"] for p in pickers):
+            continue
+        cells = [rule.cell for rule in policy.rules if rule.cell != r["cell"]]
+        pickers.append(Picker(r["policy"], policy.id, r["cell"], cells))
+    versions = ", ".join(f"{k}@{v}" for k, v in sorted(a.get("policy_versions", {}).items()))
     return CardView(
         id=case.id,
         tweet_id=case.tweet_id,
@@ -100,4 +122,6 @@ def card(case: Case, policies: dict[str, Policy]) -> CardView:
         text_hash=case.text_hash,
         recommendations=recs,
         media=media,
+        pickers=pickers,
+        suggested_by=f"model {a.get('model_version') or 'none (unscored)'}; policies {versions or 'none'}",
     )
