@@ -9,9 +9,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from service.settings import Settings, load_settings
@@ -118,3 +120,13 @@ def link_hindi(models: Path) -> None:
     """Serve the shipped Hindi model from a test's own models folder too:
     the default routes send Hindi to a model, so the service needs one."""
     link_served(models, "hi", REPO / "models")
+
+
+@contextmanager
+def queue_client(settings: Settings, name: str = "tests") -> Iterator[TestClient]:
+    """The real app on `settings`, its lifespan running, with a queue key of its own."""
+    from service.api.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, name)[0]  # type: ignore[attr-defined]
+        yield c

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.schemas.assessment import Assessment
 from service.settings import Settings
-from service.store.keys import Role, create_key
-from tests.conftest import make_key
+from service.store.keys import Role
+from tests.conftest import make_key, queue_client
 from tests.server import call, running
 from training.corpus import Example, build_corpus
 
@@ -38,8 +37,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         max_text_chars=2000,
         max_body_bytes=8 * 1024 * 1024,
     )
-    with TestClient(create_app(settings)) as c:
-        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
+    with queue_client(settings) as c:
         yield c
 
 

@@ -12,14 +12,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.inference import TextModel
 from service.inference.batcher import MicroBatcher
 from service.inference.card import resolve_current
 from service.inference.scorer import Scored, Scorer
 from service.settings import load_settings
-from service.store.keys import Role, create_key
-from tests.conftest import REPO
+from tests.conftest import REPO, queue_client
 
 TEXTS = [
     "Thousands of doctors say hydroxychloroquine cures coronavirus",
@@ -123,8 +121,7 @@ def test_duplicates_within_one_request_are_scored_once(model: TextModel) -> None
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = load_settings(state_dir=tmp_path_factory.mktemp("state"), batch_window_ms=5)
-    with TestClient(create_app(settings)) as c:
-        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "batching")[0]  # type: ignore[attr-defined]
+    with queue_client(settings, "batching") as c:
         yield c
 
 

@@ -18,8 +18,7 @@ from service.inference.ngram import NgramModel
 from service.inference.probe import load_checked
 from service.policy.schema import PolicyError
 from service.settings import load_settings
-from service.store.keys import Role, create_key
-from tests.conftest import cli
+from tests.conftest import cli, queue_client
 from training.hindi import data, linear
 from training.registry import link_served
 
@@ -42,8 +41,7 @@ def model() -> NgramModel:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = load_settings(state_dir=tmp_path_factory.mktemp("state"), max_batch=64)
-    with TestClient(create_app(settings)) as c:
-        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
+    with queue_client(settings) as c:
         yield c
 
 
@@ -212,8 +210,7 @@ def test_a_script_subtag_never_falls_back_to_its_base_language(tmp_path: Path) -
     """Routes that list only "hi" still keep romanised Hindi from the
     Devanagari model; "en-GB" follows "en"."""
     settings = load_settings(state_dir=tmp_path / "state", language_routes={"en": "model", "hi": "model"})
-    with TestClient(create_app(settings)) as c:
-        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
+    with queue_client(settings) as c:
         text = "ye log desh ko barbaad kar rahe hain, inko jail me daalo"
         a = c.post("/v1/assess", json={"id": "1", "text": text}).json()
         assert a["lang"] == "hi-Latn" and a["route"] == "human_review" and a["scores"] == {}

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.schemas.assessment import Assessment
-from service.store.keys import Role, create_key
+from tests.conftest import queue_client
 from training.traffic import ACTING
 
 LEAVE_ALONE = {
@@ -48,8 +47,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from service.settings import load_settings
 
     settings = load_settings(state_dir=tmp_path_factory.mktemp("state"))
-    with TestClient(create_app(settings)) as c:
-        c.headers["X-API-Key"] = create_key(c.app.state.db, Role.queue, "tests")[0]  # type: ignore[attr-defined]
+    with queue_client(settings) as c:
         yield c
 
 

@@ -82,7 +82,7 @@ class ModelCard(BaseModel):
             if required not in self.files:
                 raise ValueError(f"card lists no {required}")
         names = [h.name for h in self.heads]
-        own = {f"{h.name}.{label}" for h in self.heads for label in h.labels} | {f"risk.{n}" for n in names}
+        own = self.head_signals()
         for target, source in self.signal_map.items():
             if source not in own:
                 raise ValueError(f"signal_map: {target!r} <- {source!r}, which no head of this card gives")
@@ -98,6 +98,12 @@ class ModelCard(BaseModel):
                     f"operating point {signal!r}: positive labels {point.positive} not in head {head}"
                 )
         return self
+
+    def head_signals(self) -> set[str]:
+        """`head.label` for every label and `risk.head` for every head."""
+        return {f"{h.name}.{label}" for h in self.heads for label in h.labels} | {
+            f"risk.{h.name}" for h in self.heads
+        }
 
     def head(self, name: str) -> HeadSpec:
         for h in self.heads:

@@ -131,14 +131,19 @@ class TextModel:
         if not texts:
             return []
         probs, counts = self.probabilities(texts, normalised=normalised)
-        return [
-            HeadScores(
-                model_version=self.version,
-                probs={
-                    spec.name: {lab: float(p) for lab, p in zip(spec.labels, probs[j][i], strict=True)}
-                    for j, spec in enumerate(self.card.heads)
-                },
-                windows=int(counts[i]),
-            )
-            for i in range(len(texts))
-        ]
+        return head_scores(self.card, probs, counts)
+
+
+def head_scores(card: ModelCard, probs: list[np.ndarray], windows: np.ndarray) -> list[HeadScores]:
+    """Per text, every head's label probabilities as a HeadScores (any model kind)."""
+    return [
+        HeadScores(
+            model_version=card.version,
+            probs={
+                spec.name: {lab: float(p) for lab, p in zip(spec.labels, probs[j][i], strict=True)}
+                for j, spec in enumerate(card.heads)
+            },
+            windows=int(windows[i]),
+        )
+        for i in range(len(windows))
+    ]

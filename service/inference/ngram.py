@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from service.inference.card import ModelCard, load_card
-from service.inference.model import HeadScores, TextModel, softmax
+from service.inference.model import HeadScores, TextModel, head_scores, softmax
 from service.inference.runner import OnnxRunner
 from service.text import normalise
 from service.text.ngrams import FEATURES_FILE, Featurizer
@@ -68,18 +68,8 @@ class NgramModel:
     def score(self, texts: list[str], normalised: bool = False) -> list[HeadScores]:
         if not texts:
             return []
-        probs, _ = self.probabilities(texts, normalised=normalised)
-        return [
-            HeadScores(
-                model_version=self.version,
-                probs={
-                    spec.name: {lab: float(p) for lab, p in zip(spec.labels, probs[j][i], strict=True)}
-                    for j, spec in enumerate(self.card.heads)
-                },
-                windows=1,
-            )
-            for i in range(len(texts))
-        ]
+        probs, windows = self.probabilities(texts, normalised=normalised)
+        return head_scores(self.card, probs, windows)
 
 
 # What the scorer, explainer and policy engine accept.

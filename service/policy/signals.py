@@ -28,9 +28,7 @@ EXTRA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination", "a
 
 def provided_signals(card: ModelCard) -> set[str]:
     """The signals this model gives: its heads' and those it maps."""
-    names = {f"{h.name}.{label}" for h in card.heads for label in h.labels}
-    names |= {f"risk.{h.name}" for h in card.heads}
-    return names | set(card.signal_map)
+    return card.head_signals() | set(card.signal_map)
 
 
 def known_signals(*cards: ModelCard) -> set[str]:
