@@ -153,3 +153,35 @@ def test_untargeted_profanity_is_not_abuse(corpus: Corpus) -> None:
     assert len(untargeted) > 400 and len(targeted) > 3000
     assert Counter(ex.labels["abuse"] for ex in untargeted).most_common(1)[0][0] == "none"
     assert {ex.labels["abuse"] for ex in targeted} <= {"offensive", "hate_or_threat", None}
+
+
+def test_the_disk_cache_returns_what_a_fresh_build_makes(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus, stored and loaded again, is equal to itself (on a fresh
+    machine the session's first `build_corpus` is a real build); and touching
+    one data file changes the key, so the next command rebuilds."""
+    from training.corpus import cache, load_manifest
+
+    monkeypatch.setenv("HARMLABEL_CACHE_DIR", str(tmp_path / "cache"))
+    manifest = load_manifest()
+    built = build_corpus(corpus_dir)
+    digest = cache.key(corpus_dir, manifest)
+    assert cache.load(digest) is None
+    cache.store(digest, built)
+    loaded = cache.load(digest)
+    assert isinstance(loaded, Corpus)
+    assert loaded.examples == built.examples and loaded.report == built.report
+
+    copy = tmp_path / "data"
+    for source in manifest.sources:
+        for f in source.files:
+            (copy / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (copy / f.path).symlink_to((corpus_dir / f.path).resolve())
+    first = manifest.sources[0].files[0].path
+    (copy / first).unlink()
+    (copy / first).write_bytes((corpus_dir / first).read_bytes())
+    before = cache.key(copy, manifest)
+    (copy / first).write_bytes((corpus_dir / first).read_bytes() + b"\n")
+    assert cache.key(copy, manifest) != before
+    assert cache.load(cache.key(copy, manifest)) is None

@@ -36,7 +36,8 @@ HOLDOUT = 0.25
 # hundred tweets one flipped prediction in a small class moves macro F1 by a
 # point or more (measured: the harm head moved 3 points on a correct round,
 # a wrecked candidate lost 10-37); the full model's gate uses 1 point on ~10k.
-GATE = ("--margin", "0.05", "--max-eval-examples", "1500")
+# The traffic check samples 150 tweets per slice (the service default is 300).
+GATE = ("--margin", "0.05", "--max-eval-examples", "1500", "--traffic-per-slice", "150")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import torch
 
 from service.inference import TextModel, load_card
 from service.inference.card import ModelFolderError
+from service.inference.isa import int8_kernel
 from training.config import load_config
 from training.export import MAX_ONNX_BYTES
 from training.train import WEIGHTS, train
@@ -112,7 +113,10 @@ def test_evaluate_writes_metrics_plots_and_card(tiny_model: Path, corpus_dir: Pa
     for png in ("reliability.png", "pr_curves.png"):
         assert (tiny_model / png).read_bytes()[:4] == b"\x89PNG"
     assert "Known limitations" in (tiny_model / "card.md").read_text()
-    assert load_card(tiny_model).metrics["validation"]["examples"] == 300
+    card = load_card(tiny_model)
+    assert card.metrics["validation"]["examples"] == 300
+    kernels = (card.model_extra or {})["int8_kernels"]
+    assert kernels[int8_kernel()]["validation"] == card.metrics["validation"]["targets"]
 
 
 def test_serving_path_scores_without_torch(tiny_model: Path) -> None:

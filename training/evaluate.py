@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_score
 
 from service.inference import ModelCard, TextModel
+from service.inference.isa import int8_kernel
 from training.calibrate import ece
 from training.corpus import Example, build_corpus
 from training.data import subsample
@@ -172,4 +173,8 @@ def write_report(folder: Path, report: dict[str, Any]) -> None:
     }
     if "traffic" in report:
         card["traffic"] = report["traffic"]
+    # Figures per int8 kernel (service/inference/isa.py): a model with 8-bit
+    # weights scores differently on VNNI and AVX2 CPUs, so each is kept.
+    kernels = card.setdefault("int8_kernels", {})
+    kernels[int8_kernel()] = {split: data["targets"] for split, data in report["splits"].items()}
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

@@ -99,25 +99,6 @@ def quantized_nodes(path: Path) -> list[str]:
     ]
 
 
-def cpu_isa() -> dict[str, bool]:
-    """The int8 instruction sets of this CPU (Linux /proc/cpuinfo)."""
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        flags = set()
-    return {
-        "avx2": "avx2" in flags,
-        "avx512_vnni": "avx512_vnni" in flags,
-        "avx_vnni": "avx_vnni" in flags,
-        "amx_int8": "amx_int8" in flags,
-    }
-
-
-def has_vnni() -> bool:
-    isa = cpu_isa()
-    return isa["avx512_vnni"] or isa["avx_vnni"] or isa["amx_int8"]
-
-
 def rowwise_embeddings_int8(model: onnx.ModelProto, min_rows: int = 1000) -> int:
     """Gather(W, ids) on a large fp32 table becomes
     Cast(Gather(W_int8, ids)) * Unsqueeze(Gather(row_scale, ids)): only the

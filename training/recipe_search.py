@@ -25,9 +25,10 @@ import numpy as np
 
 from service.inference import TextModel
 from service.inference.card import CARD_FILE, sha256_file
+from service.inference.isa import cpu_isa, has_vnni
 from training.corpus import Example
 from training.parity import DEFAULT_POLICIES, Decisions, GateLimits, compare, run_model
-from training.quantize import DYNAMIC, FALLBACKS, Recipe, cpu_isa, eligible_nodes, has_vnni, quantize
+from training.quantize import DYNAMIC, FALLBACKS, Recipe, eligible_nodes, quantize
 
 STEPS = (1, 2, 3, 4, 6, 8, 12)
 SENSITIVITY_EXAMPLES = 2000

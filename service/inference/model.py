@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import structlog
 from tokenizers import Tokenizer
 
 from service.inference.card import ModelCard, load_card
+from service.inference.isa import int8_kernel, kernel_sensitive
 from service.inference.runner import OnnxRunner
 from service.text import normalise
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,24 @@ class TextModel:
         if cls_id is None or sep_id is None:
             raise ValueError(f"{folder}/tokenizer.json has no [CLS]/[SEP] tokens")
         self._cls, self._sep = cls_id, sep_id
+        self._warn_if_unmeasured_kernel()
+
+    def _warn_if_unmeasured_kernel(self) -> None:
+        """An 8-bit-weight graph scores slightly differently on VNNI and AVX2
+        CPUs (service/inference/isa.py); say so when this CPU's kernel is
+        not the one the card's figures were measured on."""
+        extra = self.card.model_extra or {}
+        quantization = extra.get("quantization") or {}
+        kernel = int8_kernel()
+        if not kernel_sensitive(quantization) or kernel in (extra.get("int8_kernels") or {}):
+            return
+        if quantization.get("isa") and int8_kernel(quantization["isa"]) != kernel:
+            log.warning(
+                "int8 kernel differs from the card's",
+                model=self.card.version,
+                kernel=kernel,
+                measured_on=int8_kernel(quantization["isa"]),
+            )
 
     @property
     def version(self) -> str:

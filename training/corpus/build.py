@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.text import MENTION_PLACEHOLDER, URL_PLACEHOLDER, normalise
+from training.corpus import cache
 from training.corpus.heads import HEADS, Labels
 from training.corpus.manifest import SPLITS, Manifest, load_manifest, verify
 from training.corpus.mapping import BACKGROUND, UnknownLabelError, map_row
@@ -90,7 +91,17 @@ def build_corpus(data_dir: Path, manifest: Manifest | None = None) -> Corpus:
 
 @functools.cache
 def _build_cached(data_dir: Path) -> Corpus:
-    return _build(data_dir, load_manifest())
+    """Memory, then disk (training/corpus/cache.py), then a real build."""
+    manifest = load_manifest()
+    if not cache.enabled():
+        return _build(data_dir, manifest)
+    digest = cache.key(data_dir, manifest)
+    cached = cache.load(digest)
+    if isinstance(cached, Corpus):
+        return cached
+    corpus = _build(data_dir, manifest)
+    cache.store(digest, corpus)
+    return corpus
 
 
 def _build(data_dir: Path, manifest: Manifest) -> Corpus:
