@@ -428,3 +428,7 @@ app.command("retrain")(registry_cli.retrain)
 app.command("promote")(registry_cli.promote)
 app.command("rollback")(registry_cli.rollback)
 app.add_typer(registry_cli.models_app, name="models")
+
+from harmlabel import claims_cli  # noqa: E402
+
+claims_cli.register(app, bench_app)

@@ -188,6 +188,14 @@ class Settings(BaseSettings):
         float,
         Field(ge=0, description="How often models/CURRENT is checked for a new version to load; 0 = never."),
     ] = 2.0
+    claims_refresh_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            description="How often the fact-check bank's version is polled, so a change made through "
+            "another replica or the CLI is matched against; 0 = only changes made through this process.",
+        ),
+    ] = 5.0
     retrain_after_decisions: Annotated[
         int,
         Field(

@@ -52,13 +52,16 @@ _EXTRA = (
     "account.new",
     "pattern.dangerous_remedy",
     "pattern.incitement",
+    "factcheck.refuted",
+    "factcheck.checked",
+    "factcheck.supported",
 )
 
 
 def _grid() -> list[tuple[dict[str, dict[str, float]], dict[str, float]]]:
     """Head probabilities from one-hot-ish corners, with no media finding, a
     decisive one, a forensic hint alone, a coordinated campaign, a new
-    account, and each phrase-list match."""
+    account, each phrase-list match and each kind of fact-check match."""
     per_head = []
     for spec in CARD.heads:
         options = [_one_hot(spec.labels, lab) for lab in spec.labels]

@@ -34,7 +34,7 @@ from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
 from training.parity import GateLimits
 from training.quantize import quantized_nodes
-from training.recipe_search import ParityError, Search, stage
+from training.recipe_search import Parent, ParityError, Search, stage
 from training.traffic_eval import set_operating_points
 from training.train import WEIGHTS, english
 
@@ -78,8 +78,10 @@ def export_model(
     val: list[Example],
     models_dir: Path,
     version: str,
+    parent: Parent | None = None,
 ) -> Path:
-    """Calibrate on `val`, quantize under the gate and write `models_dir/version`."""
+    """Calibrate on `val`, quantize under the gate and write `models_dir/version`.
+    `parent`: a retrained candidate's parent recipe, tried first."""
     model.eval()
     tok = load_tokenizer(base_model_dir() / "tokenizer.json", config.max_length)
     enc = encode(tok, val, background_weight=0.0)  # weight 0 marks weak labels
@@ -100,7 +102,7 @@ def export_model(
         (reference / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
         set_operating_points(reference, val)
         limits = GateLimits(max_f1_drop=config.parity_max_f1_drop)
-        choice = Search(reference, fp32_path, val, tmp, limits).run()
+        choice = Search(reference, fp32_path, val, tmp, limits).run(parent=parent)
         if choice.path.stat().st_size > MAX_ONNX_BYTES:
             raise ParityError(
                 f"int8 model is {choice.path.stat().st_size / 2**20:.1f} MiB, over the 36 MiB budget"

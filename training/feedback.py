@@ -70,6 +70,15 @@ TABLE: dict[tuple[str, str], CellMeaning] = {
     ("misleading_information", "unverified×any"): CellMeaning(
         {"claim": "claim", "veracity": "unverified"}, _NOT_MISLEADING
     ),
+    # A banked fact-check's verdict is a claim rated false; the harm level is the model's.
+    ("misleading_information", "fact_checked×severe"): CellMeaning(
+        {"claim": "claim", "veracity": "misleading", "harm": "harmful"}, _NOT_MISLEADING
+    ),
+    ("misleading_information", "fact_checked×moderate"): CellMeaning(
+        {"claim": "claim", "veracity": "misleading"}, _NOT_MISLEADING
+    ),
+    # Context says the claim was examined, not that it is false or true.
+    ("misleading_information", "fact_check_context×any"): CellMeaning({"claim": "claim"}),
     # "No misleading claim" may be no claim at all, so it asserts only veracity.
     ("misleading_information", "none×any"): CellMeaning(dict(_NOT_MISLEADING)),
     # Dangerous advice is a claim with a severe propensity for harm; the phrase

@@ -38,6 +38,20 @@ class ParityError(RuntimeError):
     """No quantization recipe passed the decision-level gate."""
 
 
+@dataclass(frozen=True)
+class Parent:
+    """What a retrained candidate's export reuses from its parent's card."""
+
+    keep_fp32: tuple[str, ...]
+    ranking: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def from_card(cls, quantization: dict[str, Any]) -> Parent | None:
+        if not quantization.get("chosen", "").startswith(DYNAMIC):
+            return None
+        return cls(tuple(quantization.get("fp32_nodes") or ()), tuple(quantization.get("sensitivity") or ()))
+
+
 @dataclass
 class Choice:
     path: Path
@@ -145,13 +159,18 @@ class Search:
         name = DYNAMIC if not keep else f"{DYNAMIC}-keep-{len(keep)}-fp32"
         return Recipe(name, keep_fp32=keep, reduce_range=self.reduce_range)
 
-    def run(self, steps: tuple[int, ...] = STEPS) -> Choice:
-        recipe = self._dynamic(())
-        path, report = self._gate(recipe, "all")
+    def run(self, steps: tuple[int, ...] = STEPS, parent: Parent | None = None) -> Choice:
+        """`parent`: the recipe of the model a retrained candidate comes from.
+        Fine-tuning moves the weights a little, so the parent's fp32 nodes
+        and sensitivity ranking are tried first; without them the tiny
+        model's export re-ran six gates and a sensitivity scan per round."""
+        start = len(parent.keep_fp32) if parent else 0
+        recipe = self._dynamic(parent.keep_fp32 if parent else ())
+        path, report = self._gate(recipe, f"keep{start}" if start else "all")
         if report["passed"]:
-            return Choice(path, recipe, report, self.tried)
-        ranked = self.sensitivity()
-        for k in (s for s in steps if s < len(ranked)):
+            return Choice(path, recipe, report, self.tried, list(parent.ranking) if parent else [])
+        ranked = list(parent.ranking) if parent and parent.ranking else self.sensitivity()
+        for k in (s for s in steps if start < s < len(ranked)):
             recipe = self._dynamic(tuple(r["node"] for r in ranked[:k]))
             path, report = self._gate(recipe, f"keep{k}")
             if report["passed"]:

@@ -40,6 +40,7 @@ from training.feedback import Feedback, collect
 from training.gate import GateResult, judge
 from training.gate_traffic import TrafficCheck
 from training.model import MultiHeadClassifier, base_model_dir
+from training.recipe_search import Parent
 from training.recover import load_from_artifact
 from training.registry import promote
 from training.traffic_eval import DEFAULT_POLICIES
@@ -116,7 +117,8 @@ def retrain(
     tuned = time.monotonic()
 
     version = version or f"{config.name}-r{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
-    candidate = export_model(model, config, val, models_dir, version)
+    parent_recipe = Parent.from_card((parent.model_extra or {}).get("quantization") or {})
+    candidate = export_model(model, config, val, models_dir, version, parent_recipe)
     exported = time.monotonic()
     traffic = (
         TrafficCheck(english(corpus.split("validation")), DEFAULT_POLICIES, options.traffic_per_slice)

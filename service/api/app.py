@@ -20,6 +20,7 @@ from service.api import (
     assess,
     cases,
     catalog,
+    fact_checks,
     health,
     legal,
     media_banks,
@@ -40,6 +41,7 @@ from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
 from service.pipeline.admission import Admission, OverloadedError
 from service.pipeline.assess import Assessor, OrderSource
+from service.pipeline.claims import load_claim_bank
 from service.pipeline.lanes import load_lanes
 from service.pipeline.reload import ModelReloader
 from service.pipeline.scheduler import RetrainScheduler
@@ -63,6 +65,10 @@ async def _background(app: FastAPI) -> AsyncIterator[None]:
         workers.append(threading.Thread(target=app.state.reloader.watch, args=(stop,), daemon=True))
     if settings.retrain_after_decisions > 0:
         workers.append(threading.Thread(target=app.state.scheduler.watch, args=(stop,), daemon=True))
+    claims = app.state.claims
+    if claims is not None:  # the first build embeds a new bank: off the start-up path
+        every = settings.claims_refresh_seconds
+        workers.append(threading.Thread(target=claims.watch, args=(stop, every), daemon=True))
     for worker in workers:
         worker.start()
     yield
@@ -116,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     scorer = make_scorer(model)
+    app.state.claims = load_claim_bank(settings, db)
     app.state.assessor = Assessor(
         model,
         policies,
@@ -125,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
         languages=lanes,
         routes=settings.language_routes,
         make_scorer=make_scorer,
+        claims=app.state.claims,
     )
     app.state.metrics = metrics_
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
@@ -153,6 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
         cases,
         catalog,
         media_banks,
+        fact_checks,
         legal,
         trends,
         transparency,

@@ -32,8 +32,15 @@ class OnnxRunner:
     """
 
     def __init__(
-        self, model_path: Path, head_names: list[str], threads: int | None = None, spin: bool = True
+        self,
+        model_path: Path,
+        head_names: list[str],
+        threads: int | None = None,
+        spin: bool = True,
+        output_names: list[str] | None = None,
     ) -> None:
+        """`output_names` replaces the `logits_<head>` outputs of a classifier
+        (the claim embedder has one output, `embedding`)."""
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or os.cpu_count() or 1
@@ -49,7 +56,7 @@ class OnnxRunner:
         # Transformer graphs take input_ids and attention_mask; n-gram graphs input_ids and values.
         self.input_names = {i.name for i in self.session.get_inputs()}
         outputs = [o.name for o in self.session.get_outputs()]
-        self.output_names = [f"logits_{h}" for h in head_names]
+        self.output_names = output_names or [f"logits_{h}" for h in head_names]
         missing = [o for o in self.output_names if o not in outputs]
         if missing:
             raise ValueError(f"{model_path}: graph lacks outputs {missing}; it has {outputs}")

@@ -8,17 +8,20 @@ by a model for another language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
 from service.behaviour.coordination import Campaign
+from service.claims import evidence as claim_evidence
+from service.claims.matcher import ClaimMatch
 from service.inference.explain import occlusion_spans
 from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scored, Scorer
 from service.legal.orders import OrderIndex
 from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
+from service.pipeline.claims import ClaimBank
 from service.policy.engine import Recommendation, evaluate
 from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
 from service.policy.schema import Action, Policy
@@ -102,12 +105,14 @@ class Assessor:
         languages: Mapping[str, Served] | None = None,
         routes: Mapping[str, Route] | None = None,
         make_scorer: Callable[[ScoringModel], Scorer] = Scorer,
+        claims: ClaimBank | None = None,
     ) -> None:
         """`model`/`policies`/`scorer`: the English lane. `languages`: the
         other languages' lanes. `routes`: language -> model or human review
         (Settings.language_routes); unlisted languages go to a reviewer.
         `make_scorer`: builds each other lane's scorer (the service's cache
-        and batching settings)."""
+        and batching settings). `claims`: the fact-check bank English
+        tweets are matched against (None: no claim matching)."""
         self.scorer = scorer or Scorer(model)
         self.lanes = {"en": Lane(Served(model, policies), self.scorer)}
         for lang, served in (languages or {}).items():
@@ -116,6 +121,7 @@ class Assessor:
         self._routes = {lang.lower(): r for lang, r in self.routes.items()}  # tags are case-insensitive
         self.media = media
         self.orders = orders or OrderSource(frozenset())
+        self.claims = claims
 
     @property
     def served(self) -> Served:
@@ -250,12 +256,18 @@ class Assessor:
         # The phrase lists are English.
         patterns = match_patterns(clean, normalised=True) if routed.lane == "en" else []
         young = _account_age_days(tweet, now)
+        # The fact-check bank and its embedder are English too.
+        matches = self.claims.match(tweet.text) if self.claims and routed.lane == "en" else []
+        claim_values, claim_facts = claim_evidence.signals(
+            matches, self.claims.matcher.threshold if self.claims else 1
+        )
         extra = {
             "media.altered": verdict.score,
             "media.forensic": verdict.forensic,
             "behaviour.coordination": 1.0 if campaign else 0.0,
             "account.new": 1.0 if young is not None and young < NEW_ACCOUNT_DAYS else 0.0,
             **pattern_signals(patterns),
+            **claim_values,
         }
         signals = compute_signals(served.model.card, probs, extra, served.needed) if served else extra
         evidence = {
@@ -264,6 +276,7 @@ class Assessor:
             "behaviour.coordination": [campaign.describe()] if campaign else [],
             "account.new": [f"account created {young:.0f} days before posting"] if young is not None else [],
             **{m.signal: [m.describe()] for m in patterns},
+            **claim_facts,
         }
         if served is None:
             recs = [_needs_review(lang)]
@@ -314,7 +327,7 @@ class Assessor:
                 engagement_per_hour=None if velocity is None else round(velocity, 2),
                 formula=FORMULA,
             ),
-            recommendations=[_out(rec) for rec in recs],
+            recommendations=[_out(rec, matches) for rec in recs],
             explanation=Explanation(reasons=reasons, top_head=top_head, spans=found),
             media=reports,
             media_verdict=verdict,
@@ -328,6 +341,7 @@ class Assessor:
             model_version=served.model.version if served else None,
             policy_versions=served.policy_versions if served else {},
             cache_hit=scored.cache_hit if scored else False,
+            fact_checks=[claim_evidence.out(m) for m in matches],
         )
 
 
@@ -359,8 +373,12 @@ def _needs_review(lang: str) -> Recommendation:
     )
 
 
-def _out(rec: Recommendation) -> RecommendationOut:
+def _out(rec: Recommendation, matches: Sequence[ClaimMatch] = ()) -> RecommendationOut:
+    """`matches`: the tweet's fact-check matches; a recommendation cites
+    those its reasons quote."""
     scope = rec.statement_of_reasons.territorial_scope if rec.statement_of_reasons else None
+    said = " ".join(rec.reasons)
+    cited = [claim_evidence.out(m) for m in matches if f"fact-check #{m.fact_check.id} " in said]
     return RecommendationOut(
         country=scope if scope and scope != "global" else None,
         action=rec.action,
@@ -371,4 +389,5 @@ def _out(rec: Recommendation) -> RecommendationOut:
         confidence=rec.confidence,
         reasons=list(rec.reasons),
         statement_of_reasons=rec.statement_of_reasons,
+        citations=cited,
     )

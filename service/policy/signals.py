@@ -19,11 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from service.claims.evidence import SIGNALS as CLAIM_SIGNALS
 from service.inference import ModelCard
 from service.text.patterns import SIGNALS as PATTERN_SIGNALS
 
-# Signals that come from outside the text model: media, behaviour, phrase lists.
-EXTRA_SIGNALS = ("media.altered", "media.forensic", "behaviour.coordination", "account.new", *PATTERN_SIGNALS)
+# Signals that come from outside the text model: media, behaviour, phrase
+# lists, and matches to banked fact-checks (`factcheck.*`, service/claims/evidence.py).
+EXTRA_SIGNALS = (
+    "media.altered",
+    "media.forensic",
+    "behaviour.coordination",
+    "account.new",
+    *PATTERN_SIGNALS,
+    *CLAIM_SIGNALS,
+)
 
 
 def provided_signals(card: ModelCard) -> set[str]:

@@ -18,12 +18,14 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.auth import DatabaseDep
 from service.api.deps import AssessorDep
+from service.claims.matcher import RATINGS
 from service.pipeline.review import DecisionError, policy_cells, to_fields
 from service.policy.schema import Action
 from service.review.session import CONSOLE_ROLES, csrf_ok, csrf_token, current_reviewer
 from service.review.views import card
 from service.schemas.cases import DecisionIn, ReasonCode
 from service.store import cases as store
+from service.store import fact_checks
 from service.store.keys import authenticate
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -78,6 +80,7 @@ def queue_page(request: Request, db: DatabaseDep, assessor: AssessorDep) -> Resp
         "flash": request.session.pop("flash", None),
         "actions": [a.value for a in Action],
         "reasons": [r.value for r in ReasonCode],
+        "ratings": list(RATINGS),
         "nonce": uuid.uuid4().hex,
     }
     return templates.TemplateResponse(request, "queue.html", ctx)
@@ -196,3 +199,36 @@ def bulk_accept(
         return _back(request, "The form expired; reload and try again.")
     body = DecisionIn(accept_all=True, reason_code=ReasonCode.policy_applies)
     return _decide(request, db, list(dict.fromkeys(case_ids)), body, key)
+
+
+@router.post("/cases/{case_id}/fact-check")
+def bank_claim(
+    request: Request,
+    case_id: int,
+    db: DatabaseDep,
+    claim: Annotated[str, Form(min_length=1, max_length=2000)],
+    url: Annotated[str, Form(min_length=8, max_length=2000, pattern=r"^https?://\S+$")],
+    rating: Annotated[str, Form()] = "false",
+    title: Annotated[str, Form(max_length=500)] = "",
+    publisher: Annotated[str, Form(max_length=200)] = "",
+    csrf: Csrf = None,
+) -> Response:
+    """A reviewer banks the case's claim with a fact-check's verdict and link,
+    as they bank an image: later tweets repeating it match it."""
+    if not csrf_ok(request, csrf):
+        return _back(request, "The form expired; reload and try again.")
+    who = current_reviewer(request, db)
+    if who is None:
+        return RedirectResponse("/review/login", status_code=303)
+    fields = fact_checks.FactCheckFields(
+        claim=claim.strip(), rating=rating, url=url, title=title or None, publisher=publisher or None
+    )
+    try:
+        store.get_case(db, case_id)
+        [row], _ = fact_checks.add(db, [fields], who.name)
+    except (store.CaseError, fact_checks.FactCheckError) as exc:
+        return _back(request, f"Not banked: {exc}")
+    bank = request.app.state.claims
+    if bank is not None:
+        bank.refresh()
+    return _back(request, f"Banked fact-check #{row.id} ({rating}) from case {case_id}.", f"#case-{case_id}")

@@ -53,6 +53,7 @@ class CardView:
     media: list[dict[str, Any]] = field(default_factory=list)
     pickers: list[Picker] = field(default_factory=list)
     suggested_by: str = ""  # the model and policy versions behind the suggestions
+    fact_checks: list[dict[str, Any]] = field(default_factory=list)  # banked fact-checks it matches
 
 
 def highlight(text: str, spans: list[dict[str, Any]] | None) -> list[tuple[str, bool]]:
@@ -124,4 +125,5 @@ def card(case: Case, policies: dict[str, Policy]) -> CardView:
         media=media,
         pickers=pickers,
         suggested_by=f"model {a.get('model_version') or 'none (unscored)'}; policies {versions or 'none'}",
+        fact_checks=list(a.get("fact_checks", [])),
     )

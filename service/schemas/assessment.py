@@ -11,6 +11,19 @@ from service.policy.schema import Action
 from service.schemas.media import MediaReport, MediaVerdict
 
 
+class FactCheckMatch(BaseModel):
+    """A banked fact-check the tweet repeats, with the link the label cites."""
+
+    fact_check_id: int
+    title: str | None
+    claim: str
+    rating: str = Field(description="false, misleading, mixed, true or unrated (the publisher's verdict).")
+    publisher: str | None
+    url: str | None
+    probability: float = Field(description="The matcher's calibrated probability that the tweet repeats it.")
+    similarity: float = Field(description="Cosine similarity of the tweet and fact-check embeddings.")
+
+
 class RecommendationOut(BaseModel):
     action: Action
     country: str | None = Field(None, description="Set when the action applies in one country only.")
@@ -21,6 +34,10 @@ class RecommendationOut(BaseModel):
     confidence: float
     reasons: list[str]
     statement_of_reasons: StatementOfReasons | None
+    citations: list[FactCheckMatch] = Field(
+        default_factory=list,
+        description="The fact-checks this recommendation rests on, when it rests on any.",
+    )
 
 
 class Span(BaseModel):
@@ -79,6 +96,9 @@ class Assessment(BaseModel):
     )
     visibility: Visibility
     cache_hit: bool = Field(False, description="The text's scores came from the duplicate cache.")
+    fact_checks: list[FactCheckMatch] = Field(
+        default_factory=list, description="Banked fact-checks the tweet matches above the threshold."
+    )
     model_version: str | None = Field(description="The routed model's version; null when unscored.")
     policy_versions: dict[str, str]
 

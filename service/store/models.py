@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -140,3 +140,39 @@ class ModelEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FactCheck(Base):
+    """A published fact-check a tweet can be matched to. Soft-deleted for the
+    audit trail; `embedding` caches its vector for `embedder` (a version),
+    so a restart or a replica does not embed the bank again."""
+
+    __tablename__ = "fact_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, default=None)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    rating: Mapped[str] = mapped_column(String(16))
+    publisher: Mapped[str | None] = mapped_column(String(200), default=None)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    review_date: Mapped[date | None] = mapped_column(Date, default=None)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    tags: Mapped[str | None] = mapped_column(Text, default=None)
+    source_key: Mapped[str | None] = mapped_column(String(300), default=None, unique=True)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedder: Mapped[str | None] = mapped_column(String(100), default=None)
+    added_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None, index=True)
+    removed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+class BankVersion(Base):
+    """One counter per bank kind, bumped in the same transaction as every
+    change, so a matcher (on any replica) knows when to rebuild."""
+
+    __tablename__ = "bank_versions"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
