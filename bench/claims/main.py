@@ -74,7 +74,8 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
     words = sorted({w for f in facts for w in f.text.split() if w.isalpha()})
     fillers = rng.standard_normal((n_fill, vectors.shape[1]), dtype=np.float32)
     fillers /= np.linalg.norm(fillers, axis=1, keepdims=True)
-    filler_text = [" ".join(rng.choice(words, 12)) for _ in range(n_fill)]
+    picks = rng.integers(0, len(words), (n_fill, 12))
+    filler_text = [" ".join(words[j] for j in row) for row in picks.tolist()]
     started = time.monotonic()
     big = ClaimIndex(
         [Entry(f.id, f.text) for f in facts] + [Entry(len(facts) + i, t) for i, t in enumerate(filler_text)],
