@@ -79,6 +79,9 @@ def claims_build(
         str, typer.Option(help="Folder name under models/; default claims-minilm-<date>-q8.")
     ] = "",
     point: Annotated[bool, typer.Option(help="Point models/CLAIMS at the new folder.")] = True,
+    refit: Annotated[
+        bool, typer.Option(help="Keep the embedder models/CLAIMS names; refit only its ranker and threshold.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Export the int8 embedder (parity-checked), fit the ranker and its
@@ -90,8 +93,13 @@ def claims_build(
 
     settings = _settings()
     corpus = _corpus_dir(settings, data_dir)
-    folder = export_embedder(settings.models_dir, corpus, version)
-    report = build(folder, corpus)
+    from service.claims.embedder import resolve_embedder
+
+    current = resolve_embedder(settings.models_dir) if refit else None
+    if refit and current is None:
+        raise typer.BadParameter("--refit needs models/CLAIMS")
+    folder = current or export_embedder(settings.models_dir, corpus, version)
+    report = build(folder, corpus, everyday_val=3000)
     if point:
         (settings.models_dir / POINTER).write_text(folder.name + "\n")
     typer.echo(json.dumps(report, indent=2))

@@ -5,6 +5,7 @@ bad input, and the console's "bank this claim"."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -69,22 +70,29 @@ def test_a_reworded_false_claim_is_labelled_and_cites_the_fact_check(app: Any) -
     assert ordinary["fact_checks"] == [] and _mi(ordinary)["action"] == "no_action"
 
 
-def test_an_unrated_fact_check_gives_context_and_a_true_one_no_verdict(app: Any) -> None:
+def test_an_unrated_fact_check_gives_context_and_a_true_one_no_verdict(app: Any, corpus_dir: Any) -> None:
+    """In a bank of 300 real Snopes fact-checks plus one of ours."""
     client, keys = app
+    lines = (corpus_dir / "checkthat2022_2a_claim_retrieval_en" / "vclaims.jsonl").read_text().splitlines()
+    items = [json.loads(line) for line in lines[:300]]
+    body = {"format": "checkthat", "items": items}
+    assert client.post("/v1/fact-checks/import", json=body, headers=keys["admin"]).status_code == 200
     unrated = {
-        "claim": "A viral video shows a 10-meter-long anaconda swimming across a river in Brazil.",
-        "title": "Does Video Show a 10-Meter-Long Anaconda?",
-        "publisher": "Snopes",
-        "url": "https://www.snopes.com/fact-check/10-meter-anaconda/",
+        "claim": "The city council voted to close Main Street to cars every Sunday from June.",
+        "title": "Is Main Street Closing to Cars on Sundays?",
+        "publisher": "Local Fact Desk",
+        "url": "https://localfacts.example.org/main-street-sundays",
     }
     assert client.post("/v1/fact-checks", json=unrated, headers=keys["reviewer"]).status_code == 201
-    seen = _assess(
-        client, keys["queue"], "Look at this 10 meter long anaconda swimming across a river in Brazil 😱"
-    )
-    assert [m["rating"] for m in seen["fact_checks"]] == ["unrated"]
+    claim = "The city council has voted to close Main Street to cars on Sundays starting in June."
+    seen = _assess(client, keys["queue"], claim)
+    assert [m["url"] for m in seen["fact_checks"]] == [unrated["url"]], seen["fact_checks"]
     rec = _mi(seen)
     assert rec["cell"] == "fact_check_context×any" and rec["action"] == "label", rec
     assert "fact-checked" in rec["label_text"] and rec["citations"][0]["url"] == unrated["url"]
+    # An exclamation makes no verifiable claim: it may match, but gets no context label.
+    gasp = "Main Street with no cars on a Sunday?? 😍"
+    assert _mi(_assess(client, keys["queue"], gasp))["action"] == "no_action"
 
     true = {**FIVE_G, "rating": "true", "url": "https://factcheck.example.org/true"}
     assert client.post("/v1/fact-checks", json=true, headers=keys["reviewer"]).status_code == 201

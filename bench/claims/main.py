@@ -22,7 +22,10 @@ import numpy as np
 from service.claims.embedder import resolve_embedder
 from service.claims.index import ClaimIndex, Entry
 from service.claims.matcher import ClaimMatcher, FactCheckInfo
+from training.claims.build import stages
 from training.claims.data import everyday, pairs, vclaims
+
+EVERYDAY_SAMPLE = 3000  # TweetEval validation tweets checked for false matches
 
 
 def _facts(bank: list[dict[str, str]]) -> list[FactCheckInfo]:
@@ -65,7 +68,14 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
     vectors = matcher.embedder.embed([f.text for f in facts])
     embed_bank_s = time.monotonic() - started
     matcher.rebuild(facts, vectors, 1)
-    dev = [p.tweet for p in pairs(corpus_dir, "dev")]
+    dev_pairs = pairs(corpus_dir, "dev")
+    dev = [p.tweet for p in dev_pairs]
+    # Quality measured now, on this code, not copied from the build.
+    index, ids = matcher._index, [v["vclaim_id"] for v in bank]
+    dev_c = [index.candidates(v, t) for v, t in zip(matcher.embedder.embed(dev), dev, strict=True)]
+    quality = stages(dev_c, dev_pairs, ids, matcher.ranker)
+    daily = random.Random(2).sample(everyday(corpus_dir, "val"), EVERYDAY_SAMPLE)
+    daily_matched = float(np.mean([bool(matcher.match(t)) for t in daily]))
     queries = dev[:100] + random.Random(0).sample(everyday(corpus_dir, "val"), 100)
     small = latency(matcher, queries)
 
@@ -95,7 +105,9 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "model": card["version"],
-        "retrieval": card.get("retrieval", {}),
+        "fit": {k: card.get("retrieval", {}).get(k) for k in ("threshold", "fitted_on")},
+        "dev": quality,
+        "everyday_val": {"tweets": len(daily), "matched": round(daily_matched, 4)},
         "latency_14k": small | {"bank": len(facts), "embed_bank_s": round(embed_bank_s, 1)},
         "latency_1m": large | {"bank": len(big), "build_s": round(build_big_s, 1)},
         "top1_unchanged_at_1m": round(float(np.mean(np.asarray(large_dev) == np.asarray(small_dev))), 4),
@@ -105,8 +117,8 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
 
 
 def render(r: dict[str, Any]) -> str:
-    ret = r["retrieval"]
-    dev = ret.get("dev", {})
+    ret = r["fit"]
+    dev = r["dev"]
     lines = [
         "# Claim matching",
         "",
@@ -143,7 +155,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         f"Held-out CheckThat! 2022 2A development pairs ({dev.get('pairs')} tweets) against the "
         "14,231 Snopes fact-checks. The ranker and its threshold were fitted on the 999 training pairs "
-        f"and {ret.get('fitted_on', {}).get('everyday_train')} TweetEval training tweets only.",
+        f"and {(ret.get('fitted_on') or {}).get('everyday_train')} TweetEval training tweets only.",
         "",
         "| stage | MAP@1 | MAP@5 | recall@5 |",
         "|---|---:|---:|---:|",
@@ -151,7 +163,7 @@ def render(r: dict[str, Any]) -> str:
     for stage, m in dev.items():
         if isinstance(m, dict):
             lines.append(f"| {stage} | {m['map1']:.3f} | {m['map5']:.3f} | {m['recall5']:.3f} |")
-    every = ret.get("everyday_val", {})
+    every = r["everyday_val"]
     lines += [
         "",
         f"Threshold (ranker probability): {ret.get('threshold')}. At it, "
@@ -162,8 +174,8 @@ def render(r: dict[str, Any]) -> str:
         "",
         "## Milliseconds per tweet (in-process, one thread of work at a time)",
         "",
-        "| bank | embed p50 | match p50 (embed + retrieve + rank) | match p95 | index |",
-        "|---|---:|---:|---:|---|",
+        "| bank | embed p50 | retrieve + rank p50 | match p50 (all three) | match p95 | index |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for key, kind in (
         ("latency_14k", "exact (one matrix product) + BM25"),
@@ -171,7 +183,8 @@ def render(r: dict[str, Any]) -> str:
     ):
         m = r[key]
         lines.append(
-            f"| {m['bank']:,} | {m['embed_ms_p50']} | {m['match_ms_p50']} | {m['match_ms_p95']} | {kind} |"
+            f"| {m['bank']:,} | {m['embed_ms_p50']} | {m['retrieval_ms_p50']} | {m['match_ms_p50']} "
+            f"| {m['match_ms_p95']} | {kind} |"
         )
     lines += [
         "",

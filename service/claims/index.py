@@ -91,21 +91,20 @@ class LexicalIndex:
             self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
                              show_progress=False)  # fmt: skip
 
-    def search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The top k (positive scores, best first) and every entry's score:
+        one scoring pass serves both the candidates and the scores of the
+        dense retriever's candidates (a second pass cost 25 ms at a million)."""
         k = min(k, self.size)
-        tokens = tokenize([text])
-        if k == 0 or not tokens[0]:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        keep = scores[0] > 0
-        return docs[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
-
-    def scores(self, text: str, rows: np.ndarray) -> np.ndarray:
         tokens = tokenize([text])[0]
-        if not tokens or not len(rows):
-            return np.zeros(len(rows), dtype=np.float32)
-        all_scores = self._bm25.get_scores(tokens)
-        return np.asarray(all_scores[rows], dtype=np.float32)
+        if k == 0 or not tokens:
+            empty = np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), empty, np.zeros(self.size, dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        top = top[scores[top] > 0]
+        return top.astype(np.int64), scores[top], scores
 
 
 class ClaimIndex:
@@ -122,18 +121,15 @@ class ClaimIndex:
     def candidates(self, vector: np.ndarray, text: str, k: int = 20) -> list[Candidate]:
         """The union of the dense and lexical top k, each with both scores."""
         d_idx, _ = self.dense.search(vector, k)
-        l_idx, l_score = self.lexical.search(text, k)
+        l_idx, _, l_all = self.lexical.search(text, k)
         rows = np.unique(np.concatenate([d_idx, l_idx])).astype(np.int64)
         if not len(rows):
             return []
         d_rank = {int(r): i for i, r in enumerate(d_idx)}
         l_rank = {int(r): i for i, r in enumerate(l_idx)}
         cos = self.dense.cosine(vector, rows)
-        bm = dict(zip(l_idx.tolist(), l_score.tolist(), strict=True))
-        missing = np.asarray([r for r in rows if int(r) not in bm], dtype=np.int64)
-        if len(missing):
-            bm |= dict(zip(missing.tolist(), self.lexical.scores(text, missing).tolist(), strict=True))
+        bm = l_all[rows] if len(l_all) else np.zeros(len(rows), dtype=np.float32)
         return [
-            Candidate(int(r), float(c), float(bm[int(r)]), d_rank.get(int(r), k), l_rank.get(int(r), k))
-            for r, c in zip(rows, cos, strict=True)
+            Candidate(int(r), float(c), float(b), d_rank.get(int(r), k), l_rank.get(int(r), k))
+            for r, c, b in zip(rows, cos, bm, strict=True)
         ]
