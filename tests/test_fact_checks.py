@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
+from service.store import fact_checks
 from service.store.keys import Role, create_key
 
 FIVE_G = {
@@ -26,6 +27,7 @@ FIVE_G = {
     "url": "https://factcheck.example.org/5g-covid",
 }
 REWORDED = "Wake up people, the new 5G masts they put up everywhere are what is really spreading covid!!"
+DENIAL = "No, 5G phone masts do not spread the coronavirus or cause COVID-19. It's a myth, stop sharing it."
 EVERYDAY = "Had the best pancakes with my sister this morning, happy Sunday everyone"
 
 
@@ -37,7 +39,22 @@ def app(settings: Settings) -> Iterator[tuple[TestClient, dict[str, dict[str, st
         yield client, keys
 
 
+def _settled(client: TestClient, timeout: float = 60) -> None:
+    """Wait until the matcher serves the stored bank: changes rebuild it off
+    the request path, and /readyz says which bank version it serves."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = fact_checks.bank_version(client.app.state.db)  # type: ignore[attr-defined]
+        claims = client.get("/readyz").json()["claims"]
+        if claims["ready"] and claims["bank_version"] == stored:
+            return
+        assert time.monotonic() < deadline, (claims, stored)
+        time.sleep(0.05)
+
+
 def _assess(client: TestClient, key: dict[str, str], text: str) -> dict[str, Any]:
+    """The assessment once the matcher serves every change made so far."""
+    _settled(client)
     r = client.post("/v1/assess", json={"id": "t1", "text": text}, headers=key)
     assert r.status_code == 200, r.text
     result: dict[str, Any] = r.json()
@@ -68,6 +85,12 @@ def test_a_reworded_false_claim_is_labelled_and_cites_the_fact_check(app: Any) -
 
     ordinary = _assess(client, keys["queue"], EVERYDAY)
     assert ordinary["fact_checks"] == [] and _mi(ordinary)["action"] == "no_action"
+
+    # A tweet repeating the claim to deny it matches too, and the match keeps
+    # the classifier (which reads "5G" and "COVID" as misinformation) from labelling it.
+    denial = _assess(client, keys["queue"], DENIAL)
+    assert [m["url"] for m in denial["fact_checks"]] == [FIVE_G["url"]]
+    assert _mi(denial)["action"] == "no_action", _mi(denial)
 
 
 def test_an_unrated_fact_check_gives_context_and_a_true_one_no_verdict(app: Any, corpus_dir: Any) -> None:

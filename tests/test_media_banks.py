@@ -11,6 +11,7 @@ from service.media.bank_index import BankIndex
 from service.media.pdq import bank_hashes, hash_image, view_hashes
 from service.store import banks
 from service.store.db import Database
+from service.store.errors import StoreError
 from service.store.models import BankEntry
 from tests.media_fixtures import photo
 
@@ -65,7 +66,7 @@ def test_bare_threatexchange_rows_import(database: Database) -> None:
     ],
 )
 def test_bad_csv_rows_are_named_by_line(csv_text: str, where: str) -> None:
-    with pytest.raises(banks.BankError) as err:
+    with pytest.raises(StoreError) as err:
         banks.parse_csv(csv_text)
     assert err.value.field == where
 
@@ -79,19 +80,19 @@ def test_removal_keeps_the_row_for_audit_and_leaves_the_index(database: Database
     with database.session() as s:
         kept = s.scalar(select(BankEntry).where(BankEntry.id == row.id))
         assert kept is not None and kept.removed_by == "bob"
-    with pytest.raises(banks.BankError):
+    with pytest.raises(StoreError):
         banks.remove_entry(database, "fakes", row.id, "bob")
 
 
 def test_duplicate_and_unknown_banks_are_refused(database: Database) -> None:
     banks.create_bank(database, "fakes", False, None, "alice")
-    with pytest.raises(banks.BankError) as dup:
+    with pytest.raises(StoreError) as dup:
         banks.create_bank(database, "fakes", True, None, "alice")
     assert dup.value.status == 409
-    with pytest.raises(banks.BankError) as missing:
+    with pytest.raises(StoreError) as missing:
         banks.add_entries(database, "nope", [_entry()], "alice")
     assert missing.value.status == 404
-    with pytest.raises(banks.BankError):
+    with pytest.raises(StoreError):
         banks.create_bank(database, "Bad Name!", False, None, "alice")
 
 

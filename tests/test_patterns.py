@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.text.patterns import match_patterns, pattern_signals
+from service.text.patterns import disputes, match_patterns, pattern_signals
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,24 @@ def test_it_catches(text: str, signal: str) -> None:
 )
 def test_it_leaves_alone(text: str) -> None:
     assert match_patterns(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "denies"),
+    [
+        ("No, 5G masts do not spread the coronavirus. It's a myth.", True),
+        ("Fact check: the Army is NOT contacting anyone about a draft", True),
+        ("The reports that Colin will stand for the anthem are completely false!", True),
+        ("This story isn't entirely true, read the thread", True),
+        ("Please stop sharing this, Bill Gates never said it", True),
+        ("Wake up people, 5G masts are spreading covid!!", False),
+        ("It is absolutely true: the vaccine changes your DNA", False),
+        ("Global warming is an expensive hoax!", False),  # a spreader's word for the truth
+        ("The Capitol riot was a false flag operation", False),
+        ("Vaccines do not work and they never did", False),  # a denial that is itself the claim
+    ],
+)
+def test_disputes_finds_a_tweet_that_calls_a_claim_false(text: str, denies: bool) -> None:
+    phrase = disputes(text)
+    assert (phrase is not None) == denies, phrase
+    assert phrase is None or phrase.lower() in text.lower()

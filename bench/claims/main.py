@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from service.claims.embedder import resolve_embedder
-from service.claims.index import ClaimIndex, Entry
 from service.claims.matcher import ClaimMatcher, FactCheckInfo
 from training.claims.build import stages
 from training.claims.data import everyday, pairs, vclaims
@@ -35,24 +34,28 @@ def _facts(bank: list[dict[str, str]]) -> list[FactCheckInfo]:
     ]
 
 
-def latency(matcher: ClaimMatcher, queries: list[str], repeats: int = 1) -> dict[str, float]:
-    """Per tweet: embedding, retrieval + ranking, and the whole match."""
-    embed, total = [], []
-    for _ in range(repeats):
-        for q in queries:
-            t0 = time.perf_counter()
-            matcher.embedder.embed([q])
-            t1 = time.perf_counter()
-            matcher.rank(q)
-            t2 = time.perf_counter()
-            embed.append(t1 - t0)
-            total.append(t2 - t1)
-    e, t = np.asarray(embed) * 1000, np.asarray(total) * 1000
+def latency(matcher: ClaimMatcher, queries: list[str]) -> dict[str, float]:
+    """Per tweet, each stage timed on its own: embedding, retrieval + ranking
+    of the already embedded tweet, and the whole match as the service runs it."""
+    embed, retrieve, total = [], [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        vector = matcher.embedder.embed([q])[0]
+        t1 = time.perf_counter()
+        matcher.rank_vector(vector, q)
+        t2 = time.perf_counter()
+        matcher.match(q)
+        t3 = time.perf_counter()
+        embed.append(t1 - t0)
+        retrieve.append(t2 - t1)
+        total.append(t3 - t2)
+    e, r, t = (np.asarray(x) * 1000 for x in (embed, retrieve, total))
     return {
         "embed_ms_p50": round(float(np.median(e)), 2),
+        "retrieval_ms_p50": round(float(np.median(r)), 2),
+        "retrieval_ms_p95": round(float(np.percentile(r, 95)), 2),
         "match_ms_p50": round(float(np.median(t)), 2),
         "match_ms_p95": round(float(np.percentile(t, 95)), 2),
-        "retrieval_ms_p50": round(float(np.median(t - np.median(e))), 2),
     }
 
 
@@ -71,7 +74,7 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
     dev_pairs = pairs(corpus_dir, "dev")
     dev = [p.tweet for p in dev_pairs]
     # Quality measured now, on this code, not copied from the build.
-    index, ids = matcher._index, [v["vclaim_id"] for v in bank]
+    index, ids = matcher.index, [v["vclaim_id"] for v in bank]
     dev_c = [index.candidates(v, t) for v, t in zip(matcher.embedder.embed(dev), dev, strict=True)]
     quality = stages(dev_c, dev_pairs, ids, matcher.ranker)
     daily = random.Random(2).sample(everyday(corpus_dir, "val"), EVERYDAY_SAMPLE)
@@ -86,20 +89,17 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
     fillers /= np.linalg.norm(fillers, axis=1, keepdims=True)
     picks = rng.integers(0, len(words), (n_fill, 12))
     filler_text = [" ".join(words[j] for j in row) for row in picks.tolist()]
-    started = time.monotonic()
-    big = ClaimIndex(
-        [Entry(f.id, f.text) for f in facts] + [Entry(len(facts) + i, t) for i, t in enumerate(filler_text)],
-        np.concatenate([vectors, fillers]),
-    )
-    build_big_s = time.monotonic() - started
-    matcher._index = big  # the same matcher, a bank a million long
-    matcher._facts = facts + [
+    big_facts = facts + [
         FactCheckInfo(len(facts) + i, t, None, None, "unrated", None, None, None)
         for i, t in enumerate(filler_text)
     ]
+    started = time.monotonic()
+    matcher.rebuild(big_facts, np.concatenate([vectors, fillers]), 2)  # the same matcher, a million long
+    build_big_s = time.monotonic() - started
+    big = len(matcher)
     large = latency(matcher, queries)
     large_dev = [m[0].fact_check.id if (m := matcher.rank(q, 1)) else -1 for q in dev]
-    matcher._index, matcher._facts = ClaimIndex([Entry(f.id, f.text) for f in facts], vectors), facts
+    matcher.rebuild(facts, vectors, 3)
     small_dev = [m[0].fact_check.id if (m := matcher.rank(q, 1)) else -1 for q in dev]
     report = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -109,7 +109,7 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
         "dev": quality,
         "everyday_val": {"tweets": len(daily), "matched": round(daily_matched, 4)},
         "latency_14k": small | {"bank": len(facts), "embed_bank_s": round(embed_bank_s, 1)},
-        "latency_1m": large | {"bank": len(big), "build_s": round(build_big_s, 1)},
+        "latency_1m": large | {"bank": big, "build_s": round(build_big_s, 1)},
         "top1_unchanged_at_1m": round(float(np.mean(np.asarray(large_dev) == np.asarray(small_dev))), 4),
     }
     out_md.write_text(render(report), encoding="utf-8")
@@ -174,8 +174,8 @@ def render(r: dict[str, Any]) -> str:
         "",
         "## Milliseconds per tweet (in-process, one thread of work at a time)",
         "",
-        "| bank | embed p50 | retrieve + rank p50 | match p50 (all three) | match p95 | index |",
-        "|---|---:|---:|---:|---:|---|",
+        "| bank | embed p50 | retrieve + rank p50 | p95 | match p50 (all) | match p95 | index |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for key, kind in (
         ("latency_14k", "exact (one matrix product) + BM25"),
@@ -183,8 +183,8 @@ def render(r: dict[str, Any]) -> str:
     ):
         m = r[key]
         lines.append(
-            f"| {m['bank']:,} | {m['embed_ms_p50']} | {m['retrieval_ms_p50']} | {m['match_ms_p50']} "
-            f"| {m['match_ms_p95']} | {kind} |"
+            f"| {m['bank']:,} | {m['embed_ms_p50']} | {m['retrieval_ms_p50']} | {m['retrieval_ms_p95']} "
+            f"| {m['match_ms_p50']} | {m['match_ms_p95']} | {kind} |"
         )
     lines += [
         "",

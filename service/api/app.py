@@ -50,6 +50,7 @@ from service.review.session import session_secret
 from service.settings import Settings
 from service.store.banks import live_entries
 from service.store.db import Database, migrate
+from service.store.errors import StoreError
 from service.store.legal import all_orders
 from service.text import language
 
@@ -82,6 +83,12 @@ async def _shed(request: Request, exc: Exception) -> JSONResponse:
     overloaded = exc if isinstance(exc, OverloadedError) else OverloadedError("deadline", 1, str(exc))
     request.app.state.metrics.shed.labels(overloaded.reason).inc()
     return JSONResponse(overloaded.body(), 503, headers={"Retry-After": str(overloaded.retry_after_s)})
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    """Every route's refusal from the bank stores, in one shape naming the field."""
+    assert isinstance(exc, StoreError)
+    return JSONResponse(exc.body(), exc.status)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -140,6 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
     metrics_.in_flight.set_function(lambda: app.state.admission.in_flight)
     app.add_exception_handler(OverloadedError, _shed)
     app.add_exception_handler(DeadlineExpiredError, _shed)
+    app.add_exception_handler(StoreError, _store_error)
     app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
     app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
     shed = metrics_.shed

@@ -23,12 +23,24 @@ class Saturation(BaseModel):
     ready_below: float
 
 
+class ClaimsStatus(BaseModel):
+    matcher: str
+    ready: bool = Field(description="False until the first build of the bank (the service serves meanwhile).")
+    fact_checks: int
+    bank_version: int = Field(description="The stored bank version served; -1 before the first build.")
+    threshold: float
+    error: str | None = Field(description="The last rebuild's failure; the previous bank keeps serving.")
+
+
 class Ready(BaseModel):
     status: str
     model_version: str = Field(description="The English model (each language's is under `models`).")
     models: dict[str, str] = Field(description="Language route -> the version serving it.")
     policies: dict[str, str]
     load: Saturation
+    claims: ClaimsStatus | None = Field(
+        None, description="The fact-check matcher, when one is installed: the bank version it serves."
+    )
 
 
 @router.get("/healthz")
@@ -56,4 +68,5 @@ def readyz(assessor: AssessorDep, admission: AdmissionDep, response: Response) -
         models={lang: lane.served.model.version for lang, lane in assessor.lanes.items()},
         policies=assessor.policy_versions,
         load=load,
+        claims=ClaimsStatus(**assessor.claims.status()) if assessor.claims else None,
     )

@@ -25,16 +25,9 @@ def _refresh(request: Request, db: Database) -> None:
     holder.replace(store.live_entries(db))
 
 
-def _fail(exc: store.BankError) -> HTTPException:
-    return HTTPException(exc.status, [{"loc": ["body", exc.field], "msg": str(exc), "type": "bank_error"}])
-
-
 @router.post("", status_code=201)
 def create_bank(body: BankCreate, db: DatabaseDep, who: AdminDep) -> BankOut:
-    try:
-        bank = store.create_bank(db, body.name, body.negative, body.description, who.name)
-    except store.BankError as exc:
-        raise _fail(exc) from None
+    bank = store.create_bank(db, body.name, body.negative, body.description, who.name)
     return BankOut(**{k: getattr(bank, k) for k in BankOut.model_fields if k != "entries"}, entries=0)
 
 
@@ -68,30 +61,21 @@ async def add_entry(
     fields = store.EntryFields(
         pdq, quality, body.note, body.url, body.original_date, body.context, body.tags, derived
     )
-    try:
-        [row] = store.add_entries(db, bank, [fields], who.name)
-    except store.BankError as exc:
-        raise _fail(exc) from None
+    [row] = store.add_entries(db, bank, [fields], who.name)
     _refresh(request, db)
     return EntryOut(**{k: getattr(row, k) for k in EntryOut.model_fields})
 
 
 @router.delete("/{bank}/entries/{entry_id}", status_code=204)
 def remove_entry(bank: str, entry_id: int, request: Request, db: DatabaseDep, who: ReviewerDep) -> Response:
-    try:
-        store.remove_entry(db, bank, entry_id, who.name)
-    except store.BankError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+    store.remove_entry(db, bank, entry_id, who.name)
     _refresh(request, db)
     return Response(status_code=204)
 
 
 @router.get("/{bank}/export")
 def export_bank(bank: str, db: DatabaseDep, _who: ReviewerDep) -> Response:
-    try:
-        text = store.export_csv(db, bank)
-    except store.BankError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+    text = store.export_csv(db, bank)
     headers = {"Content-Disposition": f'attachment; filename="{bank}.pdq.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
 
@@ -111,10 +95,7 @@ async def import_bank(bank: str, request: Request, db: DatabaseDep, who: AdminDe
         raise HTTPException(
             422, [{"loc": ["body"], "msg": "the CSV is not UTF-8", "type": "encoding"}]
         ) from None
-    try:
-        entries = store.parse_csv(text)
-        rows = await run_in_threadpool(store.add_entries, db, bank, entries, who.name)
-    except store.BankError as exc:
-        raise _fail(exc) from None
+    entries = store.parse_csv(text)
+    rows = await run_in_threadpool(store.add_entries, db, bank, entries, who.name)
     await run_in_threadpool(_refresh, request, db)
     return ImportResult(bank=bank, imported=len(rows))

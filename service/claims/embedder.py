@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from tokenizers import Tokenizer
 
-from service.inference.card import sha256_file
+from service.inference.card import verify
 from service.inference.runner import OnnxRunner
 
 OUTPUT = "embedding"
@@ -46,12 +46,10 @@ class Embedder:
     def __init__(self, folder: Path, threads: int | None = None) -> None:
         self.folder = folder
         self.card = EmbedderCard.model_validate(json.loads((folder / "card.json").read_text()))
-        for name, digest in self.card.files.items():
-            if sha256_file(folder / name) != digest:
-                raise ValueError(f"{folder / name} does not match the sha256 in its card")
+        verify(folder, self.card.files)
         self.runner = OnnxRunner(folder / "model.onnx", [], threads, spin=False, output_names=[OUTPUT])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
+        self.tokenizer.enable_padding()
         self.tokenizer.enable_truncation(self.card.max_length)
 
     @property
@@ -60,12 +58,13 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """[len(texts), dim] float32 unit vectors."""
-        out = np.zeros((len(texts), self.card.dim), dtype=np.float32)
-        for i, enc in enumerate(self.tokenizer.encode_batch(texts)):
-            ids = np.asarray([enc.ids], dtype=np.int64)
-            (vec,) = self.runner.predict(ids, np.ones_like(ids))
-            out[i] = vec[0]
-        return out
+        if not texts:
+            return np.zeros((0, self.card.dim), dtype=np.float32)
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+        (vectors,) = self.runner.predict(ids, mask)  # row by row for a dynamic int8 graph
+        return vectors
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version, "base_model": self.card.base_model, "dim": self.card.dim}

@@ -5,7 +5,10 @@ probability rescaled so that the matcher's threshold reads 0.5 (policies
 then write `min: 0.5` whatever threshold the ranker was fitted to):
 `factcheck.refuted` (rated false or misleading), `factcheck.checked` (mixed
 or unrated: context, not a verdict) and `factcheck.supported` (rated true,
-which counts against a misinformation label).
+which counts against a misinformation label). A tweet that itself calls
+the claim false (`service.text.patterns.disputes`) repeats a refuted claim
+only to deny it: it says what the fact-check says, so its match counts as
+`factcheck.supported`, against a misinformation label, never for one.
 """
 
 from __future__ import annotations
@@ -30,13 +33,20 @@ def scaled(probability: float, threshold: float) -> float:
     return 0.5 + 0.5 * (probability - threshold) / max(1 - threshold, 1e-9)
 
 
-def signals(matches: list[ClaimMatch], threshold: float) -> tuple[dict[str, float], dict[str, list[str]]]:
+def signals(
+    matches: list[ClaimMatch], threshold: float, disputed: str | None = None
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """`disputed`: the phrase by which the tweet calls a claim false, if any."""
     values = dict.fromkeys(SIGNALS, 0.0)
     evidence: dict[str, list[str]] = {s: [] for s in SIGNALS}
     for m in matches:
-        name = f"factcheck.{_KIND[m.fact_check.rating]}"
+        kind = _KIND[m.fact_check.rating]
+        note = ""
+        if kind == "refuted" and disputed:
+            kind, note = "supported", f"; the tweet disputes the claim too (\u201c{disputed}\u201d)"
+        name = f"factcheck.{kind}"
         values[name] = max(values[name], round(scaled(m.probability, threshold), 4))
-        evidence[name].append(describe(m))
+        evidence[name].append(describe(m) + note)
     return values, evidence
 
 

@@ -88,8 +88,7 @@ class LexicalIndex:
         self.size = len(texts)
         self._bm25 = bm25s.BM25()
         if texts:
-            self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
-                             show_progress=False)  # fmt: skip
+            self._bm25.index(tokenize(texts), show_progress=False)
 
     def search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The top k (positive scores, best first) and every entry's score:

@@ -54,8 +54,8 @@ class ClaimMatcher:
         self.embedder = Embedder(folder, threads)
         self.ranker = Ranker.load(folder / RANKER_FILE)
         self._lock = threading.Lock()
-        self._index = ClaimIndex([], np.zeros((0, self.embedder.card.dim), np.float32))
-        self._facts: list[FactCheckInfo] = []
+        empty = ClaimIndex([], np.zeros((0, self.embedder.card.dim), np.float32))
+        self._bank: tuple[ClaimIndex, list[FactCheckInfo]] = (empty, [])  # swapped whole, read whole
         self.bank_version = -1
 
     @property
@@ -67,14 +67,18 @@ class ClaimMatcher:
         return self.ranker.threshold
 
     def __len__(self) -> int:
-        return len(self._facts)
+        return len(self._bank[1])
 
     def rebuild(self, facts: list[FactCheckInfo], vectors: np.ndarray, bank_version: int) -> None:
         """`vectors[i]` embeds `facts[i].text` (the store keeps them per
         embedder version, so a rebuild does not embed the bank again)."""
         index = ClaimIndex([Entry(f.id, f.text) for f in facts], vectors)
         with self._lock:
-            self._index, self._facts, self.bank_version = index, list(facts), bank_version
+            self._bank, self.bank_version = (index, list(facts)), bank_version
+
+    @property
+    def index(self) -> ClaimIndex:
+        return self._bank[0]
 
     def match(self, text: str, limit: int = 3) -> list[ClaimMatch]:
         """Candidates at or above the threshold, best first."""
@@ -82,10 +86,15 @@ class ClaimMatcher:
 
     def rank(self, text: str, limit: int = 3) -> list[ClaimMatch]:
         """The best `limit` candidates whatever their probability (for the bench)."""
-        index, facts = self._index, self._facts
-        if not len(index) or not text.strip():
+        if not len(self) or not text.strip():
             return []
-        vector = self.embedder.embed([text])[0]
+        return self.rank_vector(self.embedder.embed([text])[0], text, limit)
+
+    def rank_vector(self, vector: np.ndarray, text: str, limit: int = 3) -> list[ClaimMatch]:
+        """`rank` for a tweet already embedded: retrieval and ranking alone."""
+        index, facts = self._bank
+        if not len(index):
+            return []
         candidates = index.candidates(vector, text)
         probs = self.ranker.probabilities(candidates)
         order = np.argsort(-probs)[:limit]

@@ -133,13 +133,18 @@ def load_card(folder: Path, verify_files: bool = True) -> ModelCard:
     except ValueError as exc:
         raise ModelFolderError(f"{path}: invalid card: {exc}") from None
     if verify_files:
-        for name, expected in card.files.items():
-            file = folder / name
-            if not file.is_file():
-                raise ModelFolderError(f"{folder}: card lists {name}, which is missing")
-            if sha256_file(file) != expected:
-                raise ModelFolderError(f"{folder}: {name} does not match the sha256 in {CARD_FILE}")
+        verify(folder, card.files)
     return card
+
+
+def verify(folder: Path, files: dict[str, str]) -> None:
+    """Every file a card lists is there, with the sha256 the card gives."""
+    for name, expected in files.items():
+        file = folder / name
+        if not file.is_file():
+            raise ModelFolderError(f"{folder}: card lists {name}, which is missing")
+        if sha256_file(file) != expected:
+            raise ModelFolderError(f"{folder}: {name} does not match the sha256 in {CARD_FILE}")
 
 
 def pointer_name(language: str = "en") -> str:

@@ -11,11 +11,10 @@ A model swap empties the cache.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.cache import LruCache
 from service.inference.batcher import MicroBatcher
 from service.inference.model import HeadScores
 from service.inference.ngram import ScoringModel
@@ -26,36 +25,6 @@ from service.text import normalise
 class Scored:
     scores: HeadScores
     cache_hit: bool
-
-
-class ScoreCache:
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[str, HeadScores] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: str) -> HeadScores | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, value: HeadScores) -> None:
-        if self.capacity <= 0:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 class Scorer:
@@ -69,7 +38,7 @@ class Scorer:
         on_cache: Callable[[int, int], None] | None = None,
     ) -> None:
         self.model = model
-        self.cache = ScoreCache(cache_size)
+        self.cache: LruCache[HeadScores] = LruCache(cache_size)
         self.batcher: MicroBatcher[HeadScores] = MicroBatcher(self._run, max_batch, window_s, on_batch)
         self._on_cache = on_cache or (lambda hits, misses: None)
 

@@ -39,7 +39,7 @@ from service.schemas.tweet import Tweet
 from service.settings import Route
 from service.text import normalise
 from service.text.language import resolve_language
-from service.text.patterns import match_patterns, pattern_signals
+from service.text.patterns import disputes, match_patterns, pattern_signals
 
 DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model, "hi-Latn": Route.human_review}
 HUMAN_REVIEW = "human_review"
@@ -259,7 +259,7 @@ class Assessor:
         # The fact-check bank and its embedder are English too.
         matches = self.claims.match(tweet.text) if self.claims and routed.lane == "en" else []
         claim_values, claim_facts = claim_evidence.signals(
-            matches, self.claims.matcher.threshold if self.claims else 1
+            matches, self.claims.matcher.threshold if self.claims else 1, disputes(clean) if matches else None
         )
         extra = {
             "media.altered": verdict.score,

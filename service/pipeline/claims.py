@@ -1,22 +1,25 @@
 """The fact-check bank as the assessor sees it: a `ClaimMatcher` rebuilt from
-the store whenever the bank's version moves.
+the store whenever the bank's version moves, and a duplicate cache in front.
 
-Rebuilds run off the request path: on a daemon thread that polls the version
-(changes made by the CLI or another replica) and, after a change made through
-this process, in the request that made it, so its response already matches
-against the new bank. The first build at start-up also runs on the thread:
-embedding a freshly imported 14k bank takes about a minute, and the service
-serves meanwhile, without claim matches, saying so in /readyz.
+Rebuilds never run on a request's path. A daemon thread polls the version
+(changes made by the CLI or another replica); a change made through this
+process `kick`s a one-off rebuild on another thread and its response returns
+at once, and /readyz reports the bank version the matcher serves, so a client
+that must see its change waits for that. The first build at start-up runs on
+the thread too: embedding a freshly imported 14k bank takes a few minutes,
+and the service serves meanwhile, without claim matches, saying so in /readyz.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from service.cache import LruCache
 from service.claims.embedder import resolve_embedder
 from service.claims.matcher import ClaimMatch, ClaimMatcher
 from service.settings import Settings
@@ -27,10 +30,14 @@ log = structlog.get_logger(__name__)
 
 
 class ClaimBank:
-    def __init__(self, matcher: ClaimMatcher, db: Database) -> None:
+    def __init__(self, matcher: ClaimMatcher, db: Database, cache_size: int = 100_000) -> None:
         self.matcher = matcher
         self.db = db
+        self.cache: LruCache[list[ClaimMatch]] = LruCache(cache_size)
         self._lock = threading.Lock()
+        self._kick_lock = threading.Lock()
+        self._pending = False
+        self._kicker: threading.Thread | None = None
         self.ready = threading.Event()
         self.error: str | None = None
 
@@ -45,24 +52,54 @@ class ClaimBank:
                 self.db, self.matcher.version, self.matcher.embedder.embed
             )
             self.matcher.rebuild(facts, vectors, version)
+            self.cache.clear()  # its keys name the old version; free them
             self.ready.set()
             log.info("fact-check bank rebuilt", fact_checks=len(facts), bank_version=version)
             return True
 
+    def kick(self) -> None:
+        """Rebuild soon, on another thread. Kicks that arrive during a
+        rebuild coalesce into one more, so a burst of edits costs two."""
+        with self._kick_lock:
+            self._pending = True
+            if self._kicker is None or not self._kicker.is_alive():
+                self._kicker = threading.Thread(target=self._drain, name="claims-rebuild", daemon=True)
+                self._kicker.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._kick_lock:
+                if not self._pending:
+                    self._kicker = None
+                    return
+                self._pending = False
+            self._guarded_refresh()
+
+    def _guarded_refresh(self) -> None:
+        try:
+            self.refresh()
+            self.error = None
+        except Exception as exc:  # keep serving the last good bank; /readyz shows the error
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("fact-check bank rebuild failed")
+
     def watch(self, stop: threading.Event, every: float) -> None:
         while not stop.is_set():
-            try:
-                self.refresh()
-                self.error = None
-            except Exception as exc:  # keep serving the last good bank; /readyz shows the error
-                self.error = f"{type(exc).__name__}: {exc}"
-                log.exception("fact-check bank rebuild failed")
+            self._guarded_refresh()
             if every <= 0:
                 return
             stop.wait(every)
 
     def match(self, text: str) -> list[ClaimMatch]:
-        return self.matcher.match(text) if self.ready.is_set() else []
+        """Matches at or above the threshold; none until the first build."""
+        if not self.ready.is_set():
+            return []
+        key = f"{self.matcher.bank_version}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+        found = self.cache.get(key)
+        if found is None:
+            found = self.matcher.match(text)
+            self.cache.put(key, found)
+        return found
 
     def status(self) -> dict[str, Any]:
         return {
@@ -80,4 +117,5 @@ def load_claim_bank(settings: Settings, db: Database) -> ClaimBank | None:
     folder: Path | None = resolve_embedder(settings.models_dir)
     if folder is None:
         return None
-    return ClaimBank(ClaimMatcher(folder, threads=1), db)  # one short text per call: one thread
+    matcher = ClaimMatcher(folder, threads=1)  # one short text per call: one thread
+    return ClaimBank(matcher, db, settings.score_cache_size)

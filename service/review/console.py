@@ -26,6 +26,7 @@ from service.review.views import card
 from service.schemas.cases import DecisionIn, ReasonCode
 from service.store import cases as store
 from service.store import fact_checks
+from service.store.errors import StoreError
 from service.store.keys import authenticate
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -226,9 +227,9 @@ def bank_claim(
     try:
         store.get_case(db, case_id)
         [row], _ = fact_checks.add(db, [fields], who.name)
-    except (store.CaseError, fact_checks.FactCheckError) as exc:
+    except (store.CaseError, StoreError) as exc:
         return _back(request, f"Not banked: {exc}")
     bank = request.app.state.claims
     if bank is not None:
-        bank.refresh()
+        bank.kick()
     return _back(request, f"Banked fact-check #{row.id} ({rating}) from case {case_id}.", f"#case-{case_id}")

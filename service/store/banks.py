@@ -19,6 +19,7 @@ from sqlalchemy import select
 from service.media.bank_index import BankEntryInfo
 from service.media.pdq import PdqHash
 from service.store.db import Database
+from service.store.errors import StoreError
 from service.store.models import BankEntry, MediaBank
 
 BANK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -35,14 +36,6 @@ CSV_COLUMNS = (
 )
 
 
-class BankError(ValueError):
-    """A request about banks that cannot be honoured; `field` names the culprit."""
-
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field, self.status = field, status
-
-
 @dataclass(frozen=True)
 class EntryFields:
     pdq: str
@@ -57,10 +50,10 @@ class EntryFields:
 
 def create_bank(db: Database, name: str, negative: bool, description: str | None, by: str) -> MediaBank:
     if not BANK_NAME.match(name):
-        raise BankError("name", "a bank name is 1–64 characters of a-z, 0-9, '_' and '-'")
+        raise StoreError("name", "a bank name is 1–64 characters of a-z, 0-9, '_' and '-'")
     with db.session() as s:
         if s.get(MediaBank, name) is not None:
-            raise BankError("name", f"bank {name!r} already exists", status=409)
+            raise StoreError("name", f"bank {name!r} already exists", status=409)
         bank = MediaBank(
             name=name, negative=negative, description=description, created_by=by, created_at=_now()
         )
@@ -81,7 +74,7 @@ def add_entries(db: Database, bank: str, entries: list[EntryFields], by: str) ->
             PdqHash.from_hex(h)  # raises ValueError before anything is written
     with db.session() as s:
         if s.get(MediaBank, bank) is None:
-            raise BankError("bank", f"no bank named {bank!r}", status=404)
+            raise StoreError("bank", f"no bank named {bank!r}", status=404)
         rows = [
             BankEntry(
                 bank=bank,
@@ -107,7 +100,7 @@ def remove_entry(db: Database, bank: str, entry_id: int, by: str) -> None:
     with db.session() as s:
         row = s.get(BankEntry, entry_id)
         if row is None or row.bank != bank or row.removed_at is not None:
-            raise BankError("entry_id", f"no live entry {entry_id} in bank {bank!r}", status=404)
+            raise StoreError("entry_id", f"no live entry {entry_id} in bank {bank!r}", status=404)
         row.removed_at, row.removed_by = _now(), by
 
 
@@ -144,7 +137,7 @@ def export_csv(db: Database, bank: str) -> str:
     writer.writerow(CSV_COLUMNS)
     with db.session() as s:
         if s.get(MediaBank, bank) is None:
-            raise BankError("bank", f"no bank named {bank!r}", status=404)
+            raise StoreError("bank", f"no bank named {bank!r}", status=404)
         rows = s.scalars(
             select(BankEntry)
             .where(BankEntry.bank == bank, BankEntry.removed_at.is_(None))
@@ -177,14 +170,14 @@ def parse_csv(text: str) -> list[EntryFields]:
             continue
         cells = [c.strip() for c in row] + [""] * 9
         if cells[0].lower() != "pdq":
-            raise BankError(f"line {n}", f"signal type {cells[0]!r} is not supported; only 'pdq'")
+            raise StoreError(f"line {n}", f"signal type {cells[0]!r} is not supported; only 'pdq'")
         derived = tuple(cells[8].split())
         try:
             for h in (cells[1], *derived):
                 PdqHash.from_hex(h)
             day = date.fromisoformat(cells[5]) if cells[5] else None
         except ValueError as exc:
-            raise BankError(f"line {n}", str(exc)) from None
+            raise StoreError(f"line {n}", str(exc)) from None
         entries.append(
             EntryFields(
                 cells[1],
@@ -198,7 +191,7 @@ def parse_csv(text: str) -> list[EntryFields]:
             )
         )
     if not entries:
-        raise BankError("file", "no pdq rows found")
+        raise StoreError("file", "no pdq rows found")
     return entries
 
 

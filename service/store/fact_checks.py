@@ -15,17 +15,10 @@ from sqlalchemy.orm import Session
 
 from service.claims.matcher import RATINGS, FactCheckInfo
 from service.store.db import Database
+from service.store.errors import StoreError
 from service.store.models import BankVersion, FactCheck
 
 KIND = "fact_checks"
-
-
-class FactCheckError(ValueError):
-    """A request about fact-checks that cannot be honoured; `field` names the culprit."""
-
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field, self.status = field, status
 
 
 @dataclass(frozen=True)
@@ -65,9 +58,9 @@ def add(db: Database, items: Sequence[FactCheckFields], by: str) -> tuple[list[F
     skipped. Returns the new rows and the number skipped."""
     for i, item in enumerate(items):
         if item.rating not in RATINGS:
-            raise FactCheckError(f"items[{i}].rating", f"rating must be one of {', '.join(RATINGS)}")
+            raise StoreError(f"items[{i}].rating", f"rating must be one of {', '.join(RATINGS)}")
         if not item.claim.strip():
-            raise FactCheckError(f"items[{i}].claim", "claim is empty")
+            raise StoreError(f"items[{i}].claim", "claim is empty")
     with db.session() as s:
         keys = [i.source_key for i in items if i.source_key]
         known = (
@@ -92,7 +85,7 @@ def get(db: Database, fact_check_id: int) -> FactCheck:
     with db.session() as s:
         row = s.get(FactCheck, fact_check_id)
         if row is None:
-            raise FactCheckError("fact_check_id", f"no fact-check {fact_check_id}", status=404)
+            raise StoreError("fact_check_id", f"no fact-check {fact_check_id}", status=404)
         return row
 
 
@@ -100,7 +93,7 @@ def remove(db: Database, fact_check_id: int, by: str) -> None:
     with db.session() as s:
         row = s.get(FactCheck, fact_check_id)
         if row is None or row.removed_at is not None:
-            raise FactCheckError("fact_check_id", f"no live fact-check {fact_check_id}", status=404)
+            raise StoreError("fact_check_id", f"no live fact-check {fact_check_id}", status=404)
         row.removed_at, row.removed_by = _now(), by
         _bump(s)
 

@@ -95,6 +95,34 @@ _DEBUNK = re.compile(
     re.IGNORECASE,
 )
 
+# A tweet that itself calls a claim false ("Fact check: ... is NOT true",
+# "reports that X are completely false") repeats the claim to dispute it. Such
+# a tweet matches the fact-check as well as one spreading the claim does, but
+# must not get the fact-check's verdict. Narrower than _DEBUNK: a bare "not"
+# or "no" is as common in false claims as in denials, and "hoax" is what
+# spreaders call the truth ("global warming is a hoax"). 30 of the 999
+# CheckThat! 2A training tweets carry one, nearly all of them denials.
+_DISPUTES = re.compile(
+    r"\b"
+    + _any(
+        r"myths?",
+        r"debunk\w*",
+        r"fact[- ]?check\w*",
+        r"untrue",
+        r"false(?:ly|hood)?(?!\s+flags?)",  # a "false flag" is what spreaders allege
+        r"no evidence",
+        r"(?:mis|dis)information",
+        r"rumou?rs?",
+        r"stop (?:sharing|spreading)",
+        r"(?:don'?t|do not) (?:believe|fall for|share)",
+        r"(?:is|are|was|were) fake",
+        r"fake (?:story|stories|photo|image|quote|video|claim|news story)",
+        r"snopes",
+    )
+    + r"\b|(?:n't|\bnot|\bnever)\s+(?:\w+\s+)?true\b",
+    re.IGNORECASE,
+)
+
 SIGNALS = ("pattern.incitement", "pattern.dangerous_remedy")
 
 
@@ -117,6 +145,12 @@ def match_patterns(text: str, normalised: bool = False) -> list[PatternMatch]:
     if (m := _DANGEROUS_REMEDY.search(clean)) and not _DEBUNK.search(clean):
         found.append(PatternMatch("pattern.dangerous_remedy", m.group(0)))
     return found
+
+
+def disputes(text: str) -> str | None:
+    """The phrase by which the tweet calls a claim false, or None."""
+    m = _DISPUTES.search(text)
+    return m.group(0) if m else None
 
 
 def pattern_signals(matches: list[PatternMatch]) -> dict[str, float]:
