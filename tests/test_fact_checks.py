@@ -27,6 +27,12 @@ FIVE_G = {
     "url": "https://factcheck.example.org/5g-covid",
 }
 REWORDED = "Wake up people, the new 5G masts they put up everywhere are what is really spreading covid!!"
+HANDWASHING = {
+    "claim": "Washing your hands with soap for 20 seconds removes the coronavirus.",
+    "rating": "true",
+    "title": "Does Handwashing Remove the Coronavirus?",
+    "url": "https://factcheck.example.org/handwashing",
+}
 DENIAL = "No, 5G phone masts do not spread the coronavirus or cause COVID-19. It's a myth, stop sharing it."
 EVERYDAY = "Had the best pancakes with my sister this morning, happy Sunday everyone"
 
@@ -121,6 +127,15 @@ def test_an_unrated_fact_check_gives_context_and_a_true_one_no_verdict(app: Any,
     assert client.post("/v1/fact-checks", json=true, headers=keys["reviewer"]).status_code == 201
     both = _assess(client, keys["queue"], REWORDED)
     assert "true" in {m["rating"] for m in both["fact_checks"]}
+
+    # A claim fact-checkers rated true is neither misleading, disputed nor unverified
+    # (the classifier alone calls this one disputed).
+    assert client.post("/v1/fact-checks", json=HANDWASHING, headers=keys["reviewer"]).status_code == 201
+    washed = _assess(
+        client, keys["queue"], "20 seconds of soap and water gets rid of the virus, wash your hands folks"
+    )
+    assert [m["rating"] for m in washed["fact_checks"]] == ["true"], washed["fact_checks"]
+    assert _mi(washed)["action"] == "no_action", _mi(washed)
 
 
 def test_delete_stops_the_match_and_export_import_round_trips(app: Any, tmp_path: Any) -> None:

@@ -19,7 +19,7 @@ from service.store.models import Decision
 from training.feedback import NOT_TEXT, TABLE, collect, decision_labels, held_out, resolve, verdict_labels
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-MI = "misleading_information@2026.12-3"
+MI = "misleading_information@2026.12-4"
 VS = "violent_speech_and_abuse@2026.12-1"
 SP = "spam_and_platform_manipulation@2026.12-1"
 

@@ -38,6 +38,9 @@ HOLDOUT = 0.25
 # a wrecked candidate lost 10-37); the full model's gate uses 1 point on ~10k.
 # The traffic check samples 150 tweets per slice (the service default is 300).
 GATE = ("--margin", "0.05", "--max-eval-examples", "1500", "--traffic-per-slice", "150")
+# A wrecked encoder loses 10-37 points: one epoch and 800 validation tweets
+# show the drop significant, and the traffic check has nothing to add.
+RECKLESS = ("--epochs", "1", "--margin", "0.05", "--max-eval-examples", "800", "--traffic-per-slice", "0")
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +126,7 @@ def test_a_regressing_candidate_is_refused(loop: dict[str, Any], corpus_dir: Pat
     _decide_all(loop)
     settings = loop["settings"]
     served = (settings.models_dir / "CURRENT").read_text().strip()
-    out = cli("retrain", "--lr", "0.02", "--head-lr", "0.2", "--version", "tiny-wrecked", *GATE,
+    out = cli("retrain", "--lr", "0.02", "--head-lr", "0.2", "--version", "tiny-wrecked", *RECKLESS,
               env=_env(settings, corpus_dir))  # fmt: skip
     assert "gate refused" in out and "not promoted" in out
     assert (settings.models_dir / "CURRENT").read_text().strip() == served

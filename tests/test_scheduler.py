@@ -15,7 +15,7 @@ from service.store import cases
 from service.store.db import Database
 from tests.conftest import REPO, link_hindi
 
-MI = "misleading_information@2026.12-3"
+MI = "misleading_information@2026.12-4"
 
 
 def _decisions(db: Database, n: int, start: int) -> None:
