@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from service.schemas.media import MediaItem
 
@@ -49,11 +50,24 @@ class PublicMetrics(BaseModel):
         return self.retweet_count + self.reply_count + self.like_count + self.quote_count
 
 
+def _splits(url: str) -> str:
+    """Legal orders match a URL by host and path, so it must split into them
+    ("http://[" does not: an unclosed IPv6 bracket)."""
+    try:
+        urlsplit(url if "://" in url else f"http://{url}")
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {exc}") from None
+    return url
+
+
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2048), AfterValidator(_splits)]
+
+
 class Entities(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     hashtags: list[str] = Field(default_factory=list, max_length=100)
-    urls: list[str] = Field(default_factory=list, max_length=100)
+    urls: list[Url] = Field(default_factory=list, max_length=100)
     mentions: list[str] = Field(default_factory=list, max_length=100)
 
 
