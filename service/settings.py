@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "HARMLABEL_"
@@ -38,6 +38,13 @@ def _default_corpus_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+class RateLimit(BaseModel):
+    """One role's token bucket (service/api/ratelimit.py)."""
+
+    per_second: float = Field(ge=0, description="Sustained requests per second; 0 = unlimited.")
+    burst: int = Field(ge=1, description="Requests a key may send at once after being idle.")
 
 
 class Route(StrEnum):
@@ -75,6 +82,18 @@ class Settings(BaseSettings):
     max_batch: Annotated[
         int, Field(ge=1, le=10_000, description="Most tweets one /v1/rank call may send.")
     ] = 256
+    rate_limits: Annotated[
+        dict[str, RateLimit],
+        Field(
+            description="Per API key, by role: a token bucket of `burst` requests refilled at `per_second` "
+            "(0 = unlimited); excess is 429 with Retry-After. JSON object, role -> {per_second, burst}. "
+            "Queue keys are unlimited by default: backpressure (503) already bounds the ingestion client."
+        ),
+    ] = {
+        "queue": RateLimit(per_second=0, burst=1),  # the ingestion client: admission control bounds it
+        "reviewer": RateLimit(per_second=20, burst=200),
+        "admin": RateLimit(per_second=50, burst=200),
+    }
     max_text_chars: Annotated[
         int, Field(ge=280, le=100_000, description="Longest tweet text accepted, in characters.")
     ] = 10_000

@@ -231,6 +231,7 @@ def test_zero_failed_requests_while_a_real_server_reloads(
     state = tmp_path / "state"
     settings = load_settings(state_dir=state)
     key = make_key(settings, Role.admin)
+    traffic = make_key(settings, Role.queue)  # the load comes from the queue's key, as in production
     env = {"HARMLABEL_MODELS_DIR": str(local), "HARMLABEL_MODEL_WATCH_SECONDS": "0.1"}
     statuses: Counter[int] = Counter()
     versions: Counter[str] = Counter()
@@ -245,7 +246,7 @@ def test_zero_failed_requests_while_a_real_server_reloads(
                 tweets = [
                     {"id": f"{worker}-{n}-{j}", "text": f"{TEXT} #{worker} {n % 7} {j}"} for j in range(3)
                 ]
-                status, body = server.call(f"{base}/v1/rank", key, {"tweets": tweets, "spans": False})
+                status, body = server.call(f"{base}/v1/rank", traffic, {"tweets": tweets, "spans": False})
                 statuses[status] += 1
                 if status == 200:
                     inner = {a["model_version"] for a in body["assessments"]}

@@ -79,7 +79,10 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, cases: int = 600, seed
         (scratch / "models" / "CURRENT").write_text(served.name + "\n")
         link_served(scratch / "models", "hi", models_dir)
         settings = load_settings(
-            state_dir=scratch / "state", models_dir=scratch / "models", model_watch_seconds=0
+            state_dir=scratch / "state",
+            models_dir=scratch / "models",
+            model_watch_seconds=0,
+            rate_limits={},  # simulated reviewers decide thousands of cases at machine speed
         )
         with TestClient(create_app(settings)) as client:
             db = client.app.state.db  # type: ignore[attr-defined]

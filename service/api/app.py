@@ -31,6 +31,8 @@ from service.api import (
 from service.api.auth import KeyCache
 from service.api.deps import ScoringPool
 from service.api.limits import BodySizeLimit, SaturationGate
+from service.api.openapi import declare_limits
+from service.api.ratelimit import RateLimiter
 from service.inference.batcher import DeadlineExpiredError
 from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scorer
@@ -142,6 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
         claims=app.state.claims,
     )
     app.state.metrics = metrics_
+    app.state.rate_limiter = RateLimiter(settings.rate_limits)
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
     app.state.scoring_pool = ScoringPool(settings.scoring_threads)
     metrics_.in_flight.set_function(lambda: app.state.admission.in_flight)
@@ -178,4 +181,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    declare_limits(app, settings)
     return app

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from service.api.ratelimit import RateLimiter, retry_after
 from service.store.db import Database
 from service.store.keys import Principal, Role, authenticate
 
@@ -61,6 +62,7 @@ def require(*roles: Role) -> Callable[..., Principal]:
     allowed = {*roles, Role.admin}
 
     def dependency(
+        request: Request,
         db: DatabaseDep,
         keys: Annotated[KeyCache, Depends(_keys)],
         x_api_key: Annotated[str | None, Header()] = None,
@@ -79,9 +81,25 @@ def require(*roles: Role) -> Callable[..., Principal]:
         if who.role not in allowed:
             need = " or ".join(sorted(r.value for r in allowed))
             raise HTTPException(403, f"role {who.role.value!r} may not do this; it needs {need}")
+        _within_rate(request, who)
         return who
 
     return dependency
+
+
+def _within_rate(request: Request, who: Principal) -> None:
+    """429 with Retry-After when this key's bucket is empty (service/api/ratelimit.py)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.take(who.key_id, who.role.value)
+    if wait is None:
+        return
+    request.app.state.metrics.rate_limited.labels(who.role.value).inc()
+    limit = limiter.limits[who.role.value]
+    raise HTTPException(
+        429,
+        f"rate limit for role {who.role.value!r}: {limit.per_second:g} requests/s, bursts of {limit.burst}",
+        {"Retry-After": retry_after(wait)},
+    )
 
 
 AdminDep = Annotated[Principal, Depends(require(Role.admin))]

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.assess import OVERLOAD, check_lengths, coordination_config
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
-from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, ScoringPoolDep, SettingsDep
+from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, RowId, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
 from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
@@ -113,7 +113,7 @@ def list_cases(
     _who: ReaderDep,
     status: CaseStatus = CaseStatus.open,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> CaseList:
     now = datetime.now(UTC)
     found = store.list_cases(db, status.value, now, limit, offset)
@@ -128,7 +128,7 @@ def claim_cases(body: ClaimRequest, db: DatabaseDep, who: ReviewerDep) -> CaseLi
 
 
 @router.post("/{case_id}/release", status_code=204)
-def release_case(case_id: int, db: DatabaseDep, who: ReviewerDep) -> Response:
+def release_case(case_id: RowId, db: DatabaseDep, who: ReviewerDep) -> Response:
     try:
         store.release(db, case_id, who.name)
     except store.CaseError as exc:
@@ -137,7 +137,7 @@ def release_case(case_id: int, db: DatabaseDep, who: ReviewerDep) -> Response:
 
 
 @router.get("/{case_id}")
-def get_case(case_id: int, db: DatabaseDep, _who: ReaderDep) -> CaseOut:
+def get_case(case_id: RowId, db: DatabaseDep, _who: ReaderDep) -> CaseOut:
     try:
         case, history = store.get_case(db, case_id)
     except store.CaseError as exc:
@@ -168,7 +168,7 @@ def _decide(
 
 @router.post("/{case_id}/decisions", status_code=201)
 def decide_case(
-    case_id: int,
+    case_id: RowId,
     body: DecisionIn,
     response: Response,
     db: DatabaseDep,

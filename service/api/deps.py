@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from service.api.metrics import Metrics
 from service.pipeline.admission import Admission
@@ -45,3 +45,10 @@ AssessorDep = Annotated[Assessor, Depends(_state("assessor"))]
 MetricsDep = Annotated[Metrics, Depends(_state("metrics"))]
 AdmissionDep = Annotated[Admission, Depends(_state("admission"))]
 ScoringPoolDep = Annotated[ScoringPool, Depends(_state("scoring_pool"))]
+
+
+# Path parameters, declared so that clients (and fuzzers) see the limits the
+# store enforces: row ids are positive 64-bit integers (SQLite and PostgreSQL
+# refuse larger ones with an error, not a miss), bank names what create accepts.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A stored row's id.")]
+BankName = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$", description="A media bank's name.")]

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from service.api.auth import AdminDep, DatabaseDep, ReviewerDep
+from service.api.deps import RowId
 from service.claims import claimreview
 from service.schemas.fact_checks import (
     FactCheckCreate,
@@ -63,12 +64,12 @@ def export(db: DatabaseDep, _who: AdminDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{fact_check_id}")
-def get(fact_check_id: int, db: DatabaseDep, _who: ReviewerDep) -> FactCheckOut:
+def get(fact_check_id: RowId, db: DatabaseDep, _who: ReviewerDep) -> FactCheckOut:
     return _out(store.get(db, fact_check_id))
 
 
 @router.delete("/{fact_check_id}", status_code=204)
-async def remove(fact_check_id: int, request: Request, db: DatabaseDep, who: ReviewerDep) -> Response:
+async def remove(fact_check_id: RowId, request: Request, db: DatabaseDep, who: ReviewerDep) -> Response:
     store.remove(db, fact_check_id, who.name)
     _rebuild(request)
     return Response(status_code=204)

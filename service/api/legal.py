@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 
 from service.api.auth import AdminDep, DatabaseDep, ReviewerDep
-from service.api.deps import SettingsDep
+from service.api.deps import RowId, SettingsDep
 from service.legal.orders import OrderIndex, OrderInfo
 from service.legal.reporting import lumen_record, order_report
 from service.legal.targets import TargetKind
@@ -89,12 +89,12 @@ def list_orders(db: DatabaseDep, _who: ReviewerDep) -> list[LegalOrderOut]:
 
 
 @router.get("/{order_id}")
-def get_order(order_id: int, db: DatabaseDep, _who: ReviewerDep) -> LegalOrderOut:
+def get_order(order_id: RowId, db: DatabaseDep, _who: ReviewerDep) -> LegalOrderOut:
     order = _order(db, order_id)
     status, report = order_report(order, load_facts(db, legal_only=True))
     return _out(order, status, report)
 
 
 @router.get("/{order_id}/lumen.json")
-def lumen(order_id: int, db: DatabaseDep, _who: ReviewerDep) -> dict[str, Any]:
+def lumen(order_id: RowId, db: DatabaseDep, _who: ReviewerDep) -> dict[str, Any]:
     return lumen_record(_order(db, order_id), load_facts(db, legal_only=True))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.auth import AdminDep, DatabaseDep, ReviewerDep
-from service.api.deps import SettingsDep
+from service.api.deps import BankName, RowId, SettingsDep
 from service.api.media_input import limits
 from service.media.bank_index import BankIndexHolder
 from service.media.decode import MediaDecodeError, decode_image
@@ -16,6 +16,9 @@ from service.media.pdq import MIN_QUALITY, bank_hashes
 from service.schemas.banks import BankCreate, BankOut, EntryCreate, EntryOut, ImportResult
 from service.store import banks as store
 from service.store.db import Database
+
+# What parse_csv accepts, declared: lines of `pdq,<64 hex>[,tags[,quality...]]`.
+CSV = r"^(pdq,[0-9a-fA-F]{64}(,[^\n]*)?\n?)+$"
 
 router = APIRouter(prefix="/v1/media-banks", tags=["media banks"])
 
@@ -41,7 +44,12 @@ def list_banks(db: DatabaseDep, _who: ReviewerDep) -> list[BankOut]:
 
 @router.post("/{bank}/entries", status_code=201)
 async def add_entry(
-    bank: str, body: EntryCreate, request: Request, db: DatabaseDep, settings: SettingsDep, who: ReviewerDep
+    bank: BankName,
+    body: EntryCreate,
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    who: ReviewerDep,
 ) -> EntryOut:
     pdq, quality, derived = body.pdq, None, tuple[str, ...]()
     if body.image is not None and body.image.data is not None:
@@ -67,14 +75,16 @@ async def add_entry(
 
 
 @router.delete("/{bank}/entries/{entry_id}", status_code=204)
-def remove_entry(bank: str, entry_id: int, request: Request, db: DatabaseDep, who: ReviewerDep) -> Response:
+def remove_entry(
+    bank: BankName, entry_id: RowId, request: Request, db: DatabaseDep, who: ReviewerDep
+) -> Response:
     store.remove_entry(db, bank, entry_id, who.name)
     _refresh(request, db)
     return Response(status_code=204)
 
 
 @router.get("/{bank}/export")
-def export_bank(bank: str, db: DatabaseDep, _who: ReviewerDep) -> Response:
+def export_bank(bank: BankName, db: DatabaseDep, _who: ReviewerDep) -> Response:
     text = store.export_csv(db, bank)
     headers = {"Content-Disposition": f'attachment; filename="{bank}.pdq.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
@@ -84,10 +94,13 @@ def export_bank(bank: str, db: DatabaseDep, _who: ReviewerDep) -> Response:
     "/{bank}/import",
     status_code=201,
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {"text/csv": {"schema": {"type": "string", "pattern": CSV}}},
+            "required": True,
+        }
     },
 )
-async def import_bank(bank: str, request: Request, db: DatabaseDep, who: AdminDep) -> ImportResult:
+async def import_bank(bank: BankName, request: Request, db: DatabaseDep, who: AdminDep) -> ImportResult:
     """Body: the CSV that export produces (`pdq,<hex>,<tags>,...`), as text/csv."""
     try:
         text = (await request.body()).decode("utf-8")

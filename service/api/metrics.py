@@ -52,6 +52,12 @@ class Metrics:
         self.cache = Counter(
             "harmlabel_score_cache_total", "Duplicate-cache lookups", ["result"], registry=self.registry
         )
+        self.rate_limited = Counter(
+            "harmlabel_rate_limited_total",
+            "Requests answered 429: the API key's token bucket was empty",
+            ["role"],
+            registry=self.registry,
+        )
         self.shed = Counter(
             "harmlabel_shed_total",
             "Requests answered 503 by backpressure: over capacity, or queued past their deadline",

@@ -86,9 +86,11 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 class LexicalIndex:
     def __init__(self, texts: list[str]) -> None:
         self.size = len(texts)
-        self._bm25 = bm25s.BM25()
-        if texts:
-            self._bm25.index(tokenize(texts), show_progress=False)
+        tokens = tokenize(texts)
+        self._bm25: bm25s.BM25 | None = None
+        if any(tokens):  # bm25s cannot index a corpus of stop words alone ("Is it?")
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(tokens, show_progress=False)
 
     def search(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The top k (positive scores, best first) and every entry's score:
@@ -96,7 +98,7 @@ class LexicalIndex:
         dense retriever's candidates (a second pass cost 25 ms at a million)."""
         k = min(k, self.size)
         tokens = tokenize([text])[0]
-        if k == 0 or not tokens:
+        if k == 0 or not tokens or self._bm25 is None:
             empty = np.zeros(0, dtype=np.float32)
             return np.zeros(0, dtype=np.int64), empty, np.zeros(self.size, dtype=np.float32)
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

@@ -66,6 +66,15 @@ class ClaimBank:
                 self._kicker = threading.Thread(target=self._drain, name="claims-rebuild", daemon=True)
                 self._kicker.start()
 
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Wait for kicked rebuilds to finish; False if one still runs after `timeout`."""
+        with self._kick_lock:
+            kicker = self._kicker
+        if kicker is not None:
+            kicker.join(timeout)
+            return not kicker.is_alive()
+        return True
+
     def _drain(self) -> None:
         while True:
             with self._kick_lock:

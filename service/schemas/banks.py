@@ -29,7 +29,19 @@ class BankOut(BaseModel):
 class EntryCreate(BaseModel):
     """Either the image itself (hashed here) or a PDQ hash someone else computed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["image"],
+                 "properties": {"image": {"type": "object", "required": ["data"],
+                                          "properties": {"data": {"type": "string", "minLength": 4}}}},
+                 "not": {"required": ["pdq"]}},
+                {"required": ["pdq"], "properties": {"pdq": {"type": "string"}},
+                 "not": {"required": ["image"]}},
+            ]
+        },
+    )  # fmt: skip
 
     image: MediaItem | None = None
     pdq: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -82,7 +82,16 @@ class DecisionIn(BaseModel):
     """Accept or override each suggested recommendation, and say what applies.
     `accept_all: true` accepts every acting recommendation as suggested."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["accept_all"], "properties": {"accept_all": {"const": True}}},
+                {"required": ["verdicts", "final_actions"],
+                 "properties": {"verdicts": {"minItems": 1}, "final_actions": {"type": "array"}}},
+            ]
+        },
+    )  # fmt: skip
 
     accept_all: bool = False
     verdicts: list[Verdict] = Field(default_factory=list, max_length=50)
@@ -101,7 +110,7 @@ class DecisionIn(BaseModel):
 class BulkDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    case_ids: list[int] = Field(min_length=1, max_length=500)
+    case_ids: list[Annotated[int, Field(ge=1, le=2**53 - 1)]] = Field(min_length=1, max_length=500)
     decision: DecisionIn
 
 

@@ -45,8 +45,24 @@ class FactCheckList(BaseModel):
     bank_version: int
 
 
+def _items_need(field: str, format_: str) -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "required": [field],
+        "properties": {field: {"type": "string", "pattern": r"\S"}},
+    }
+    return {"properties": {"format": {"const": format_}, "items": {"items": item}}}
+
+
 class FactCheckImport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Each item must carry its claim: `claimReviewed` (ClaimReview) or `vclaim` (CheckThat!)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [_items_need("claimReviewed", "claimreview"), _items_need("vclaim", "checkthat")]
+        },
+    )
 
     format: Literal["claimreview", "checkthat"]
     items: list[dict[str, Any]] = Field(min_length=1, max_length=20_000)

@@ -7,19 +7,27 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from service.schemas.tweet import Tweet
+from service.schemas.tweet import Tweet, Url
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Target = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 
 
+TARGET_KINDS = ("accounts", "tweets", "hashtags", "urls")
+
+
 class OrderTargets(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # at least one target, as LegalOrderIn's validator insists
+            "anyOf": [{"required": [k], "properties": {k: {"minItems": 1}}} for k in TARGET_KINDS]
+        },
+    )
 
     accounts: list[Target] = Field(default_factory=list, max_length=10_000, description="ids or usernames")
     tweets: list[Target] = Field(default_factory=list, max_length=10_000)
     hashtags: list[Target] = Field(default_factory=list, max_length=1_000)
-    urls: list[Target] = Field(default_factory=list, max_length=10_000)
+    urls: list[Url] = Field(default_factory=list, max_length=10_000)
 
 
 class LegalOrderIn(BaseModel):
@@ -72,7 +80,11 @@ class TrendCandidate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     term: str = Field(min_length=1, max_length=200, description="A hashtag (with #) or a search term.")
-    tweets: list[Tweet] = Field(min_length=1, max_length=500, description="A sample of its recent tweets.")
+    tweets: list[Tweet] = Field(
+        min_length=1,
+        max_length=20,
+        description="A sample of its recent tweets (50 × 20 per call).",
+    )
 
 
 class TrendsRequest(BaseModel):

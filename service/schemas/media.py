@@ -6,13 +6,17 @@ import base64
 import binascii
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from service.media.signal import Role
 
 _DATA_URI = re.compile(r"^data:[\w/+.-]+;base64,", re.IGNORECASE)
+# What the validator below accepts, declared so clients see it: padded base64,
+# after an optional data: URI prefix.
+BASE64 = r"^(data:[\w/+.-]+;base64,)?(?=.)([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+_DATA_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "string", "pattern": BASE64}, {"type": "null"}]}
 
 
 class MediaType(StrEnum):
@@ -28,7 +32,9 @@ class MediaItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     type: MediaType = MediaType.photo
-    data: bytes | None = Field(None, description="The image file, base64 (a data: URI prefix is accepted).")
+    data: Annotated[
+        bytes | None, WithJsonSchema({"anyOf": [{"type": "string", "pattern": BASE64}, {"type": "null"}]})
+    ] = Field(None, description="The image file, base64 (a data: URI prefix is accepted).")
     alt_text: str | None = Field(None, max_length=1000)
     media_key: str | None = Field(None, max_length=64)
 

@@ -10,9 +10,19 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from service.schemas.media import MediaItem
+
+MAX_COUNT = 10**15  # followers, likes, impressions: beyond any account, within a float
 
 
 class AccountType(StrEnum):
@@ -30,7 +40,7 @@ class Author(BaseModel):
 
     id: str | None = None
     username: str | None = Field(None, max_length=64)
-    followers_count: int = Field(0, ge=0)
+    followers_count: int = Field(0, ge=0, le=MAX_COUNT)
     verified: bool = False
     account_type: AccountType = AccountType.unknown
     created_at: datetime | None = None
@@ -39,11 +49,11 @@ class Author(BaseModel):
 class PublicMetrics(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    retweet_count: int = Field(0, ge=0)
-    reply_count: int = Field(0, ge=0)
-    like_count: int = Field(0, ge=0)
-    quote_count: int = Field(0, ge=0)
-    impression_count: int = Field(0, ge=0)
+    retweet_count: int = Field(0, ge=0, le=MAX_COUNT)
+    reply_count: int = Field(0, ge=0, le=MAX_COUNT)
+    like_count: int = Field(0, ge=0, le=MAX_COUNT)
+    quote_count: int = Field(0, ge=0, le=MAX_COUNT)
+    impression_count: int = Field(0, ge=0, le=MAX_COUNT)
 
     @property
     def engagement(self) -> int:
@@ -60,7 +70,14 @@ def _splits(url: str) -> str:
     return url
 
 
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2048), AfterValidator(_splits)]
+# The declared pattern is a little stricter than the validator: no brackets
+# at all, where the validator lets a closed IPv6 host ("http://[::1]/") by.
+Url = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2048),
+    AfterValidator(_splits),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 2048, "pattern": r"^[^\[\]]+$"}),
+]
 
 
 class Entities(BaseModel):
@@ -81,7 +98,12 @@ class Tweet(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    text: str = Field(description="The tweet text, as posted.")
+    text: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description="The tweet text, as posted; not blank. Its most characters are in the "
+        "deployment's OpenAPI document (HARMLABEL_MAX_TEXT_CHARS).",
+    )
     lang: str | None = Field(None, description="BCP 47 code; detected when absent.")
     created_at: datetime | None = None
     author: Author = Field(default_factory=lambda: Author())

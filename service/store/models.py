@@ -4,11 +4,40 @@ always say why a past match happened."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC-aware in Python. PostgreSQL keeps the
+    zone; SQLite stores the wall clock and hands it back naive, which the API
+    then served as a date-time without an offset (not RFC 3339: the fuzzer's
+    schema check caught it). Stored as UTC, read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Base(DeclarativeBase):
@@ -23,8 +52,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class MediaBank(Base):
@@ -34,7 +63,7 @@ class MediaBank(Base):
     negative: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     created_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class BankEntry(Base):
@@ -51,8 +80,8 @@ class BankEntry(Base):
     tags: Mapped[str | None] = mapped_column(Text, default=None)
     derived: Mapped[str | None] = mapped_column(Text, default=None)  # space-separated PDQ hex
     added_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     removed_by: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
@@ -71,14 +100,14 @@ class Case(Base):
     priority_band: Mapped[str] = mapped_column(String(4))
     queue_key: Mapped[float] = mapped_column(Float, index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    sla_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sla_deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     submissions: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     assigned_to: Mapped[str | None] = mapped_column(String(100), default=None)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    legal_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    legal_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class Decision(Base):
@@ -98,7 +127,7 @@ class Decision(Base):
     policy_versions: Mapped[dict[str, str]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     bulk_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LegalOrder(Base):
@@ -111,10 +140,10 @@ class LegalOrder(Base):
     reference: Mapped[str] = mapped_column(String(200))
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LegalTarget(Base):
@@ -139,7 +168,7 @@ class ModelEvent(Base):
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FactCheck(Base):
@@ -163,8 +192,8 @@ class FactCheck(Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     embedder: Mapped[str | None] = mapped_column(String(100), default=None)
     added_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None, index=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
     removed_by: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
