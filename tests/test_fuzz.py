@@ -192,3 +192,24 @@ def test_the_document_declares_this_deployments_limits(served: tuple[FastAPI, st
     )
     links = doc["paths"]["/v1/cases"]["post"]["responses"]["200"]["links"]
     assert links["DecideCase"]["parameters"] == {"case_id": "$response.body#/cases/0/case_id"}
+
+
+def test_what_the_longer_run_found_is_a_4xx(served: tuple[FastAPI, str]) -> None:
+    """The ~5,000-request run's finds, each once: a CSV field with a stray
+    carriage return, an import item whose title is an object, and a window
+    ending in the year 9999 with an offset (were 500s)."""
+    app, key = served
+    auth = {"X-API-Key": key}
+    with TestClient(app) as client:
+        assert client.post("/v1/media-banks", json={"name": "finds"}, headers=auth).status_code in (201, 409)
+        csv_body = "pdq," + "a" * 64 + ",tag\rline\n"  # unquoted: the csv module refused it
+        csv_headers = {**auth, "Content-Type": "text/csv"}
+        r = client.post("/v1/media-banks/finds/import", content=csv_body, headers=csv_headers)
+        assert r.status_code < 500, r.text
+        item = {"claimReviewed": "The moon is made of cheese", "headline": {"nested": True}}
+        body = {"format": "claimreview", "items": [item]}
+        r = client.post("/v1/fact-checks/import", json=body, headers=auth)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "items", 0], r.text
+        window = {"from": "2026-01-01T00:00:00Z", "to": "9999-12-31T23:59:59+05:00"}
+        r = client.get("/v1/transparency", params=window, headers=auth)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "to"], r.text

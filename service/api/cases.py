@@ -8,6 +8,7 @@ retried POST return the first answer instead of deciding twice.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from service.api.assess import OVERLOAD, check_lengths, coordination_config
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
 from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, RowId, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
-from service.behaviour.coordination import Campaign, CoordinationConfig, coordination_scores, posts_of
+from service.pipeline import intake
 from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
 from service.schemas.cases import (
     BulkDecisionIn,
@@ -32,7 +33,6 @@ from service.schemas.cases import (
     SubmitResponse,
     SubmitResult,
 )
-from service.schemas.tweet import Tweet
 from service.store import cases as store
 
 router = APIRouter(prefix="/v1/cases", tags=["review queue"])
@@ -43,24 +43,6 @@ def _fail(exc: store.CaseError | DecisionError) -> HTTPException:
     if isinstance(exc, DecisionError):
         return HTTPException(422, [{"loc": exc.loc, "msg": str(exc), "type": "value_error"}])
     return HTTPException(exc.status, [{"loc": [exc.field], "msg": str(exc), "type": "case_error"}])
-
-
-def stored_tweet(tweet: Tweet) -> dict[str, Any]:
-    """The tweet as kept in the queue: image bytes are not stored, only their
-    findings (in the assessment); a case row stays small."""
-    return tweet.model_dump(mode="json", exclude={"media": {"__all__": {"data"}}})
-
-
-def _campaigns(
-    db: Any, tweets: list[Tweet], config: CoordinationConfig, now: datetime
-) -> dict[str, Campaign]:
-    """Coordination over this batch plus the cases stored within the window:
-    a campaign trickling in one tweet per request is still one campaign."""
-    recent = store.recent_tweets(db, now - config.window)
-    batch_ids = {t.id for t in tweets}
-    earlier = [t for t in recent if t.id not in batch_ids]
-    found = coordination_scores(posts_of([*earlier, *tweets], now), config)
-    return {k: c for k, c in found.items() if k in batch_ids}
 
 
 @router.post("", status_code=200, responses=OVERLOAD)
@@ -80,31 +62,15 @@ async def submit_cases(
     check_lengths(body.tweets, settings, ("tweets",))
     with admission.admit(len(body.tweets)) as ticket:
         media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-        now = datetime.now(UTC)
-        config = coordination_config(settings)
-        campaigns = await run_in_threadpool(_campaigns, db, body.tweets, config, now)
-        # Spans are computed only for tweets with an acting recommendation: the ones reviewers read.
-        assessed = await pool.run(
-            lambda: assessor.assess(body.tweets, True, now, media, campaigns, None, ticket.deadline)
+        now, config = datetime.now(UTC), coordination_config(settings)
+        assessed, stored = await pool.run(
+            lambda: intake.submit(db, assessor, body.tweets, config, now, media, ticket.deadline)
         )
     metrics.observe_assessments(assessed)
-    results = []
-    for tweet, assessment in zip(body.tweets, assessed, strict=True):
-        case, created = await run_in_threadpool(
-            store.submit, db, stored_tweet(tweet), assessment.model_dump(mode="json"), now
-        )
-        results.append(
-            SubmitResult(
-                case_id=case.id,
-                tweet_id=case.tweet_id,
-                created=created,
-                priority=case.priority,
-                priority_band=case.priority_band,
-                sla_deadline=case.sla_deadline,
-            )
-        )
     english = next((a.model_version for a in assessed if a.route == "model:en" and a.model_version), None)
-    return SubmitResponse(cases=results, model_version=english or assessor.model.version)
+    return SubmitResponse(
+        cases=[SubmitResult(**asdict(s)) for s in stored], model_version=english or assessor.model.version
+    )
 
 
 @router.get("")

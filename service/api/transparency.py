@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from service.api.auth import DatabaseDep, ReaderDep
 from service.legal.transparency import transparency
+from service.schemas.tweet import Timestamp
 from service.store.legal import all_orders
 from service.store.reports import load_facts
 
@@ -19,8 +20,8 @@ router = APIRouter(prefix="/v1", tags=["transparency"])
 def report(
     db: DatabaseDep,
     _who: ReaderDep,
-    start: Annotated[datetime, Query(alias="from", description="Inclusive, ISO 8601.")],
-    end: Annotated[datetime, Query(alias="to", description="Exclusive, ISO 8601.")],
+    start: Annotated[Timestamp, Query(alias="from", description="Inclusive, ISO 8601.")],
+    end: Annotated[Timestamp, Query(alias="to", description="Exclusive, ISO 8601.")],
 ) -> dict[str, Any]:
     """Counts for the half-open window [from, to); `to` at or before `from`
     is an empty window, and its report counts nothing."""

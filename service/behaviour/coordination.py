@@ -14,12 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from service.schemas.tweet import Tweet
 from service.text.normalise import normalise
 
 NUM_PERM = 64
+SCHEME = "affine32"  # datasketch's default, named: stored signatures must be read back in it
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Post:
     account: str
     text: str
     posted_at: datetime
+    signature: bytes | None = None  # `signature(text)`, when stored with the case
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,27 @@ class CoordinationConfig:
 
 def _minhash(text: str) -> MinHash:
     folded = normalise(text).lower()
-    m = MinHash(num_perm=NUM_PERM, seed=7)
+    m = MinHash(num_perm=NUM_PERM, seed=7, scheme=SCHEME)
     m.update_batch([folded[i : i + 5].encode() for i in range(max(1, len(folded) - 4))])  # one numpy pass
     return m
 
 
+def signature(text: str) -> bytes:
+    """The text's MinHash as stored with its case (NUM_PERM uint64, 512 bytes),
+    so later submissions compare against it without hashing the text again."""
+    return bytes(_minhash(text).hashvalues.astype(np.uint64).tobytes())
+
+
+def _of(post: Post) -> MinHash:
+    if post.signature is None:
+        return _minhash(post.text)
+    values = np.frombuffer(post.signature, dtype=np.uint64)
+    return MinHash(num_perm=NUM_PERM, seed=7, hashvalues=values, scheme=SCHEME)
+
+
 def _groups(posts: list[Post], similarity: float) -> list[list[int]]:
     lsh = MinHashLSH(threshold=similarity, num_perm=NUM_PERM)
-    hashes = [_minhash(p.text) for p in posts]
+    hashes = [_of(p) for p in posts]
     parent = list(range(len(posts)))
 
     def find(i: int) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from service.schemas.tweet import Tweet, Url
+from service.schemas.tweet import Timestamp, Tweet, Url
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Target = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
@@ -41,8 +41,8 @@ class LegalOrderIn(BaseModel):
     sealed: bool = Field(
         False, description="Sealed orders are redacted in exports and the author is not notified."
     )
-    received_at: datetime | None = Field(None, description="Default: now.")
-    deadline: datetime | None = Field(None, description="Default: received_at + the configured clock.")
+    received_at: Timestamp | None = Field(None, description="Default: now.")
+    deadline: Timestamp | None = Field(None, description="Default: received_at + the configured clock.")
     targets: OrderTargets
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ Only `id` and `text` are required, so a queue can pass on whatever it has.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -21,6 +21,21 @@ from pydantic import (
 )
 
 from service.schemas.media import MediaItem
+
+
+def _plausible(value: datetime | None) -> datetime | None:
+    """A timestamp the store can keep as UTC: a year 9999 with an offset
+    overflows the conversion (the fuzzer's find), and no tweet, account or
+    order dates from before 1990 or after 2200."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not datetime(1990, 1, 1, tzinfo=UTC) <= aware <= datetime(2200, 1, 1, tzinfo=UTC):
+        raise ValueError("must be between 1990-01-01 and 2200-01-01")
+    return value
+
+
+Timestamp = Annotated[datetime, AfterValidator(_plausible)]
 
 MAX_COUNT = 10**15  # followers, likes, impressions: beyond any account, within a float
 
@@ -43,7 +58,7 @@ class Author(BaseModel):
     followers_count: int = Field(0, ge=0, le=MAX_COUNT)
     verified: bool = False
     account_type: AccountType = AccountType.unknown
-    created_at: datetime | None = None
+    created_at: Timestamp | None = None
 
 
 class PublicMetrics(BaseModel):
@@ -105,7 +120,7 @@ class Tweet(BaseModel):
         "deployment's OpenAPI document (HARMLABEL_MAX_TEXT_CHARS).",
     )
     lang: str | None = Field(None, description="BCP 47 code; detected when absent.")
-    created_at: datetime | None = None
+    created_at: Timestamp | None = None
     author: Author = Field(default_factory=lambda: Author())
     public_metrics: PublicMetrics = Field(default_factory=lambda: PublicMetrics())
     entities: Entities = Field(default_factory=lambda: Entities())

@@ -165,7 +165,11 @@ def parse_csv(text: str) -> list[EntryFields]:
     """Rows of `pdq,<hex>[,tags[,note,url,original_date,context,...]]`; a
     header row is optional. Errors name the line."""
     entries = []
-    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a stray carriage return inside a field, a NUL byte
+        raise StoreError("file", f"not readable as CSV: {exc}") from None
+    for n, row in enumerate(rows, start=1):
         if not row or (n == 1 and row[0].strip().lower() == "signal_type"):
             continue
         cells = [c.strip() for c in row] + [""] * 9

@@ -25,8 +25,10 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.behaviour.coordination import Post, posts_of
 from service.schemas.tweet import Tweet
 from service.store.db import Database
 from service.store.models import Case, Decision
@@ -79,52 +81,84 @@ def _available(now: datetime) -> ColumnElement[bool]:
     return or_(Case.status == "open", expired)
 
 
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One assessed tweet to store: the tweet as kept (no image bytes), its
+    assessment, and what coordination will read of it later."""
+
+    tweet: dict[str, Any]
+    assessment: dict[str, Any]
+    account: str | None = None
+    posted_at: datetime | None = None
+    minhash: bytes | None = None
+
+
 def submit(
     db: Database, tweet: dict[str, Any], assessment: dict[str, Any], now: datetime
 ) -> tuple[Case, bool]:
-    """Insert a case, or update the one with this tweet id: new metrics, new
-    scores, and an SLA that may only tighten. Returns (case, created)."""
-    for _ in range(3):  # a concurrent first submission of the same tweet loses the insert, then updates
+    """One tweet: see `submit_many`."""
+    [(case, created)] = submit_many(db, [Incoming(tweet, assessment)], now)
+    return case, created
+
+
+def submit_many(db: Database, batch: list[Incoming], now: datetime) -> list[tuple[Case, bool]]:
+    """Insert each case, or update the one with its tweet id (new metrics,
+    new scores, an SLA that may only tighten), all in one transaction: a
+    failure stores none of the batch. Returns (case, created) per item."""
+    for _ in range(3):  # a concurrent first submission of a tweet wins the insert; then this batch updates
         try:
             with db.session() as s:
-                case = s.scalar(select(Case).where(Case.tweet_id == tweet["id"]))
-                priority, band = float(assessment["priority"]), str(assessment["priority_band"])
-                legal = _legal_deadline(assessment)
-                if case is None:
-                    case = Case(
-                        tweet_id=tweet["id"],
-                        text_hash=text_hash(tweet["text"]),
-                        tweet=tweet,
-                        assessment=assessment,
-                        priority=priority,
-                        priority_band=band,
-                        queue_key=queue_key(priority, now),
-                        status="open",
-                        sla_deadline=min(
-                            now + timedelta(hours=SLA_HOURS[band]), legal or datetime.max.replace(tzinfo=UTC)
-                        ),
-                        legal_deadline=legal,
-                        submissions=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    s.add(case)
-                    s.flush()
-                    return case, True
-                created = _aware(case.created_at)
-                case.tweet, case.assessment = tweet, assessment
-                case.text_hash = text_hash(tweet["text"])
-                case.priority, case.priority_band = priority, band
-                case.queue_key = queue_key(priority, created)
-                tighter = created + timedelta(hours=SLA_HOURS[band])
-                case.sla_deadline = min(_aware(case.sla_deadline), tighter, legal or tighter)
-                case.legal_deadline = legal
-                case.submissions += 1
-                case.updated_at = now
-                return case, False
+                return [_upsert(s, item, now) for item in batch]
         except IntegrityError:
             continue
-    raise CaseError(f"tweet {tweet['id']} could not be stored; retry", status=503)
+    raise CaseError(f"{len(batch)} tweets could not be stored; retry", status=503)
+
+
+def _upsert(s: Session, item: Incoming, now: datetime) -> tuple[Case, bool]:
+    tweet, assessment = item.tweet, item.assessment
+    case = s.scalar(select(Case).where(Case.tweet_id == tweet["id"]))
+    priority, band = float(assessment["priority"]), str(assessment["priority_band"])
+    legal = _legal_deadline(assessment)
+    if case is None:
+        case = Case(
+            tweet_id=tweet["id"],
+            text_hash=text_hash(tweet["text"]),
+            tweet=tweet,
+            assessment=assessment,
+            priority=priority,
+            priority_band=band,
+            queue_key=queue_key(priority, now),
+            status="open",
+            sla_deadline=min(
+                now + timedelta(hours=SLA_HOURS[band]), legal or datetime.max.replace(tzinfo=UTC)
+            ),
+            legal_deadline=legal,
+            submissions=1,
+            created_at=now,
+            updated_at=now,
+            account=item.account,
+            posted_at=item.posted_at,
+            minhash=item.minhash,
+        )
+        s.add(case)
+        s.flush()
+        return case, True
+    created = _aware(case.created_at)
+    case.tweet, case.assessment = tweet, assessment
+    case.text_hash = text_hash(tweet["text"])
+    case.priority, case.priority_band = priority, band
+    case.queue_key = queue_key(priority, created)
+    tighter = created + timedelta(hours=SLA_HOURS[band])
+    case.sla_deadline = min(_aware(case.sla_deadline), tighter, legal or tighter)
+    case.legal_deadline = legal
+    case.submissions += 1
+    case.updated_at = now
+    case.account, case.posted_at, case.minhash = item.account, item.posted_at, item.minhash
+    s.flush()
+    return case, False
 
 
 def _legal_deadline(assessment: dict[str, Any]) -> datetime | None:
@@ -132,11 +166,32 @@ def _legal_deadline(assessment: dict[str, Any]) -> datetime | None:
     return _aware(datetime.fromisoformat(raw)) if raw else None
 
 
-def recent_tweets(db: Database, since: datetime) -> list[Tweet]:
-    """Tweets of cases submitted since `since`, for coordination detection."""
+def recent_posts(db: Database, since: datetime, limit: int = 50_000) -> list[Post]:
+    """Posts of cases submitted since `since`, as coordination reads them:
+    account, time and the signature stored at insert. A case stored before
+    migration 0006 has none; its stored tweet is read and hashed instead."""
+    window = Case.created_at >= since
     with db.session() as s:
-        rows = s.scalars(select(Case.tweet).where(Case.created_at >= since).order_by(Case.id).limit(50_000))
-        return [Tweet.model_validate(t) for t in rows]
+        signed = s.execute(
+            select(Case.tweet_id, Case.account, Case.posted_at, Case.created_at, Case.minhash,
+                   Case.tweet["text"].as_string())
+            .where(window, Case.minhash.is_not(None), Case.account.is_not(None))
+            .order_by(Case.id)
+            .limit(limit)
+        ).all()  # fmt: skip
+        unsigned = s.execute(
+            select(Case.tweet, Case.created_at)
+            .where(window, Case.minhash.is_(None))
+            .order_by(Case.id)
+            .limit(limit)
+        ).all()
+    posts = [
+        Post(tweet_id, account, text or "", _aware(posted_at or created_at), minhash)
+        for tweet_id, account, posted_at, created_at, minhash, text in signed
+    ]
+    for tweet, created_at in unsigned:
+        posts += posts_of([Tweet.model_validate(tweet)], _aware(created_at))
+    return posts
 
 
 def _order(now: datetime) -> tuple[Any, ...]:

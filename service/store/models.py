@@ -102,8 +102,13 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     sla_deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     submissions: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What coordination needs of the tweet, written at insert (migration 0006):
+    # the account, when it posted, and its MinHash signature (64 uint64).
+    account: Mapped[str | None] = mapped_column(String(100), default=None)
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     assigned_to: Mapped[str | None] = mapped_column(String(100), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -1,0 +1,85 @@
+"""Case intake: validated tweets in, assessed and stored cases out.
+
+The one path by which tweets become review cases, whoever sends them: the
+API's POST /v1/cases calls it, and so will the stream worker. A batch is
+assessed together (micro-batched scoring, coordination across the batch and
+the cases stored within the window) and stored in one transaction: a
+failure stores none of it, so a retried batch never leaves half behind.
+Coordination reads the signatures stored with earlier cases instead of
+hashing their texts again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from service.behaviour.coordination import (
+    Campaign,
+    CoordinationConfig,
+    coordination_scores,
+    posts_of,
+    signature,
+)
+from service.pipeline.assess import Assessor, Media
+from service.schemas.assessment import Assessment
+from service.schemas.tweet import Tweet
+from service.store import cases as store
+from service.store.db import Database
+
+
+@dataclass(frozen=True)
+class Stored:
+    case_id: int
+    tweet_id: str
+    created: bool
+    priority: float
+    priority_band: str
+    sla_deadline: datetime
+
+
+def stored_tweet(tweet: Tweet) -> dict[str, Any]:
+    """The tweet as kept in the queue: image bytes are not stored, only their
+    findings (in the assessment); a case row stays small."""
+    return tweet.model_dump(mode="json", exclude={"media": {"__all__": {"data"}}})
+
+
+def campaigns(
+    db: Database, tweets: list[Tweet], config: CoordinationConfig, now: datetime
+) -> dict[str, Campaign]:
+    """Coordination over this batch plus the cases stored within the window:
+    a campaign trickling in one tweet per request is still one campaign."""
+    batch_ids = {t.id for t in tweets}
+    earlier = [p for p in store.recent_posts(db, now - config.window) if p.key not in batch_ids]
+    found = coordination_scores([*earlier, *posts_of(tweets, now)], config)
+    return {k: c for k, c in found.items() if k in batch_ids}
+
+
+def submit(
+    db: Database,
+    assessor: Assessor,
+    tweets: list[Tweet],
+    config: CoordinationConfig,
+    now: datetime,
+    media: Media | None = None,
+    deadline: float | None = None,
+) -> tuple[list[Assessment], list[Stored]]:
+    """Assess the batch (spans only where a recommendation acts: what
+    reviewers read) and store every case in one transaction."""
+    found = campaigns(db, tweets, config, now)
+    assessed = assessor.assess(tweets, True, now, media, found, None, deadline)
+    batch = [
+        store.Incoming(
+            stored_tweet(t),
+            a.model_dump(mode="json"),
+            t.author.id or t.author.username,
+            t.created_at or now,
+            signature(t.text),
+        )
+        for t, a in zip(tweets, assessed, strict=True)
+    ]
+    rows = store.submit_many(db, batch, now)
+    return assessed, [
+        Stored(c.id, c.tweet_id, created, c.priority, c.priority_band, c.sla_deadline) for c, created in rows
+    ]
