@@ -94,6 +94,20 @@ def check_startup(settings: Settings) -> None:
     db.close()
 
 
+@app.command()
+def migrate() -> None:
+    """Bring the configured database to the latest schema (serve does this too, under a lock)."""
+    from service.store.db import Database, schema_version
+    from service.store.db import migrate as upgrade
+
+    db = Database(_settings().resolved_database_url)
+    try:
+        upgrade(db.engine)
+        typer.echo(f"database at migration {schema_version(db)}")
+    finally:
+        db.close()
+
+
 def _corpus_dir(settings: Settings, override: Path | None) -> Path:
     path = override or settings.corpus_dir
     if path is None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import __version__
+from service.api.auth import DatabaseDep
 from service.api.deps import AdmissionDep, AssessorDep
+from service.store.db import schema_version
 
 router = APIRouter(tags=["health"])
 
@@ -33,7 +36,8 @@ class ClaimsStatus(BaseModel):
 
 
 class Ready(BaseModel):
-    status: str
+    status: str = Field(description="ready, saturated, or database unavailable.")
+    database: str = Field(description="The schema migration the database is at, or why it cannot be read.")
     model_version: str = Field(description="The English model (each language's is under `models`).")
     models: dict[str, str] = Field(description="Language route -> the version serving it.")
     policies: dict[str, str]
@@ -50,11 +54,16 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", responses={503: {"model": Ready, "description": "Saturated: route elsewhere."}})
-def readyz(assessor: AssessorDep, admission: AdmissionDep, response: Response) -> Ready:
+def readyz(assessor: AssessorDep, admission: AdmissionDep, db: DatabaseDep, response: Response) -> Ready:
     """Ready: the model loaded and every policy validated (both at start-up,
-    which fails otherwise), and the worker is below its saturation mark;
-    a saturated worker answers 503 so a load balancer routes away."""
-    ready = admission.ready
+    which fails otherwise), the database answers at a migrated schema, and
+    the worker is below its saturation mark; otherwise 503, so a load
+    balancer routes away."""
+    try:
+        database, reachable = f"at migration {schema_version(db)}", True
+    except SQLAlchemyError as exc:  # unreachable, or not migrated: nothing can be stored
+        database, reachable = f"unavailable: {type(exc).__name__}", False
+    ready = admission.ready and reachable
     response.status_code = 200 if ready else 503
     load = Saturation(
         in_flight=admission.in_flight,
@@ -63,7 +72,8 @@ def readyz(assessor: AssessorDep, admission: AdmissionDep, response: Response) -
         ready_below=admission.ready_below,
     )
     return Ready(
-        status="ready" if ready else "saturated",
+        status="ready" if ready else ("saturated" if reachable else "database unavailable"),
+        database=database,
         model_version=assessor.model.version,
         models={lang: lane.served.model.version for lang, lane in assessor.lanes.items()},
         policies=assessor.policy_versions,

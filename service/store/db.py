@@ -2,7 +2,10 @@
 
 Migrations run at start-up (`upgrade head`), so `make serve` on a fresh
 machine creates its SQLite file with no extra step, and a PostgreSQL
-deployment is brought up to date by the same code path.
+deployment is brought up to date by the same code path. On PostgreSQL they
+run under a transaction-scoped advisory lock: replicas starting together
+migrate one at a time, and the later ones find the schema at head. A
+deployment that prefers an explicit step runs `harmlabel migrate` first.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_MS = 5000
+MIGRATION_LOCK = 0x6861726D6C6162  # "harmlab": the advisory lock key migrations hold on PostgreSQL
 
 
 def make_engine(url: str) -> Engine:
@@ -48,8 +52,17 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # released when this transaction ends
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def schema_version(db: Database) -> str | None:
+    """The migration the database is at; raises when it cannot be reached."""
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return str(row[0]) if row else None
 
 
 class Database:
