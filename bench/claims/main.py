@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.claims import traffic
 from service.claims.embedder import resolve_embedder
 from service.claims.matcher import ClaimMatcher, FactCheckInfo
 from training.claims.build import stages
@@ -100,6 +101,7 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
     large = latency(matcher, queries)
     large_dev = [m[0].fact_check.id if (m := matcher.rank(q, 1)) else -1 for q in dev]
     matcher.rebuild(facts, vectors, 3)
+    seen = traffic.measure(models_dir, corpus_dir, {f.text: v for f, v in zip(facts, vectors, strict=True)})
     small_dev = [m[0].fact_check.id if (m := matcher.rank(q, 1)) else -1 for q in dev]
     report = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -110,6 +112,7 @@ def run(out_md: Path, models_dir: Path, corpus_dir: Path, million: int = 1_000_0
         "everyday_val": {"tweets": len(daily), "matched": round(daily_matched, 4)},
         "latency_14k": small | {"bank": len(facts), "embed_bank_s": round(embed_bank_s, 1)},
         "latency_1m": large | {"bank": big, "build_s": round(build_big_s, 1)},
+        "traffic": seen,
         "top1_unchanged_at_1m": round(float(np.mean(np.asarray(large_dev) == np.asarray(small_dev))), 4),
     }
     out_md.write_text(render(report), encoding="utf-8")
@@ -198,5 +201,6 @@ def render(r: dict[str, Any]) -> str:
         f"{r['latency_1m']['build_s']} s, off the request path. The development tweets' best candidate "
         f"is unchanged at a million in {r['top1_unchanged_at_1m']:.1%} of cases.",
         "",
+        *traffic.render(r["traffic"]),
     ]
     return "\n".join(lines)
