@@ -114,7 +114,7 @@ def render(rows: dict[str, Any]) -> list[str]:
     repeats = next(r for k, r in rows.items() if k.startswith("CheckThat"))["bank"]["context"]
     lines += [
         "",
-        f"Precision of the context label if {PREVALENCE:.0%} of traffic repeats a checked claim:",
+        f"Precision of the context label if {PREVALENCE:.0%} of traffic repeats a checked claim,",
         "",
     ]
     for name, r in rows.items():
