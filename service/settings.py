@@ -215,6 +215,22 @@ class Settings(BaseSettings):
             "another replica or the CLI is matched against; 0 = only changes made through this process.",
         ),
     ] = 5.0
+    replica_poll_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            description="How often this replica checks whether another changed media banks or legal orders, "
+            "and rebuilds what moved; 0 = never (a single replica).",
+        ),
+    ] = 1.0
+    max_staleness_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Past this long without a successful check, the replica reports not ready: a legal "
+            "order it has not seen may be one it must enforce.",
+        ),
+    ] = 30.0
     retrain_after_decisions: Annotated[
         int,
         Field(

@@ -1,12 +1,17 @@
 """What several replicas on one PostgreSQL need of each other: migrations
-that run once when replicas start together, and a readiness probe that
-fails when the database does."""
+that run once when replicas start together, a readiness probe that fails
+when the database does, and legal orders registered through one replica
+enforced by another within seconds, also after its connections drop."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +20,8 @@ from sqlalchemy import create_engine, text
 from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import Database, migrate, schema_version
+from service.store.keys import Role, create_key
+from tests import server
 from tests.conftest import PG_BASE
 
 
@@ -72,3 +79,88 @@ def test_readyz_fails_when_the_database_does(settings: Settings, pg_schema: tupl
         assert gone.status_code == 503, gone.json()
         assert gone.json()["status"] == "database unavailable"
         assert gone.json()["database"].startswith("unavailable: ")
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _enforced_within(base: str, key: str, tweet: Any, seconds: float) -> float:
+    """Seconds from now until a request to `base` that withholds the tweet for
+    a viewer in DE was sent; fails past `seconds`. Timed at each request's
+    start, so a slow answer on a loaded machine is not counted as staleness."""
+    started = time.monotonic()
+    while True:
+        sent = time.monotonic() - started
+        assert sent < seconds, f"not enforced within {seconds} s"
+        status, body = server.call(f"{base}/v1/assess?viewer_country=DE&spans=false", key, tweet)
+        assert status == 200, body
+        if "DE" in body["visibility"]["withheld_in"]:
+            return sent
+        time.sleep(0.1)
+
+
+def _terminate(application: str) -> int:
+    """Kill every database connection the named replica holds."""
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        killed = conn.execute(
+            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :a"),
+            {"a": application},
+        ).scalar_one()
+    engine.dispose()
+    return int(killed)
+
+
+@pytest.mark.slow
+def test_an_order_registered_through_one_replica_is_enforced_by_another(
+    pg_schema: tuple[str, str], tmp_path: Path
+) -> None:
+    """Two real service processes on one PostgreSQL database: an order
+    registered through A is enforced by B within 5 s, and again after B's
+    database connections are killed."""
+    url, _ = pg_schema
+    db = Database(url)
+    migrate(db.engine)
+    key = create_key(db, Role.admin, "replicas")[0]
+    db.close()
+    env = {"HARMLABEL_REPLICA_POLL_SECONDS": "0.5", "HARMLABEL_WORKERS": "1"}
+    a_url, b_url = (f"{url}&application_name=harmlabel-{name}" for name in "ab")
+    order = {
+        "country": "DE", "legal_basis": "NetzDG", "authority": "BfJ", "reference": "r-1",
+        "targets": {"hashtags": ["#verboten1"]},
+    }  # fmt: skip
+    first = {"id": "w1", "text": "Look at this #verboten1", "entities": {"hashtags": ["verboten1"]}}
+    second = {"id": "w2", "text": "And this #verboten2", "entities": {"hashtags": ["verboten2"]}}
+    with (
+        server.running(tmp_path / "a", _port(), HARMLABEL_DATABASE_URL=a_url, **env) as a,
+        server.running(tmp_path / "b", _port(), HARMLABEL_DATABASE_URL=b_url, **env) as b,
+    ):
+        status, body = server.call(f"{b}/v1/assess?viewer_country=DE&spans=false", key, first)
+        assert status == 200 and body["visibility"]["withheld_in"] == [], body
+        assert server.call(f"{a}/v1/legal-orders", key, order)[0] == 201
+        took = _enforced_within(b, key, first, 5.0)
+        print(f"enforced by the other replica after {took:.2f} s")
+
+        assert _terminate("harmlabel-b") > 0
+        again = {**order, "reference": "r-2", "targets": {"hashtags": ["#verboten2"]}}
+        assert server.call(f"{a}/v1/legal-orders", key, again)[0] == 201
+        took = _enforced_within(b, key, second, 5.0)
+        print(f"after its connections were killed: {took:.2f} s")
+
+
+def test_a_replica_that_cannot_follow_reports_not_ready(settings: Settings) -> None:
+    """Past the staleness bound without a successful check, /readyz is 503:
+    a legal order this replica has not seen may be one it must enforce."""
+    slow = settings.model_copy(update={"replica_poll_seconds": 3600.0, "max_staleness_seconds": 0.5})
+    with TestClient(create_app(slow)) as client:
+        assert client.get("/readyz").status_code == 200
+        time.sleep(0.7)
+        stale = client.get("/readyz")
+        assert stale.status_code == 503 and stale.json()["status"] == "stale", stale.json()
+        assert stale.json()["shared_state_age_s"] >= 0.5
+        client.app.state.follower.sync()  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 200

@@ -36,7 +36,6 @@ from service.api.ratelimit import RateLimiter
 from service.inference.batcher import DeadlineExpiredError
 from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scorer
-from service.legal.orders import OrderIndex
 from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
 from service.media.registry import build_signals, check_registry
@@ -44,16 +43,15 @@ from service.media.reliability import load_reliability
 from service.pipeline.admission import Admission, OverloadedError
 from service.pipeline.assess import Assessor, OrderSource
 from service.pipeline.claims import load_claim_bank
+from service.pipeline.follow import Follower
 from service.pipeline.lanes import load_lanes
 from service.pipeline.reload import ModelReloader
 from service.pipeline.scheduler import RetrainScheduler
 from service.review import console
 from service.review.session import session_secret
 from service.settings import Settings
-from service.store.banks import live_entries
 from service.store.db import Database, migrate
 from service.store.errors import StoreError
-from service.store.legal import all_orders
 from service.text import language
 
 
@@ -68,6 +66,9 @@ async def _background(app: FastAPI) -> AsyncIterator[None]:
         workers.append(threading.Thread(target=app.state.reloader.watch, args=(stop,), daemon=True))
     if settings.retrain_after_decisions > 0:
         workers.append(threading.Thread(target=app.state.scheduler.watch, args=(stop,), daemon=True))
+    if settings.replica_poll_seconds > 0:
+        every = settings.replica_poll_seconds
+        workers.append(threading.Thread(target=app.state.follower.watch, args=(stop, every), daemon=True))
     claims = app.state.claims
     if claims is not None:  # the first build embeds a new bank: off the start-up path
         every = settings.claims_refresh_seconds
@@ -105,7 +106,6 @@ def create_app(settings: Settings) -> FastAPI:
     check_registry(signals, reliability)
     db = Database(settings.resolved_database_url)
     migrate(db.engine)
-    banks.replace(live_entries(db))
     app = FastAPI(
         title="harmlabel",
         version=__version__,
@@ -117,7 +117,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.banks = banks
     orders = OrderSource(frozenset(settings.legal_exempt_account_types))
-    orders.index = OrderIndex(all_orders(db))
+    app.state.follower = Follower(db, banks, orders)
+    app.state.follower.start()
     metrics_ = metrics.Metrics()
 
     def make_scorer(lane_model: ScoringModel) -> Scorer:

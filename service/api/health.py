@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,7 +36,10 @@ class ClaimsStatus(BaseModel):
 
 
 class Ready(BaseModel):
-    status: str = Field(description="ready, saturated, or database unavailable.")
+    status: str = Field(description="ready, saturated, stale, or database unavailable.")
+    shared_state_age_s: float = Field(
+        description="Seconds since this replica last confirmed its media banks and legal orders current."
+    )
     database: str = Field(description="The schema migration the database is at, or why it cannot be read.")
     model_version: str = Field(description="The English model (each language's is under `models`).")
     models: dict[str, str] = Field(description="Language route -> the version serving it.")
@@ -54,17 +57,26 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", responses={503: {"model": Ready, "description": "Saturated: route elsewhere."}})
-def readyz(assessor: AssessorDep, admission: AdmissionDep, db: DatabaseDep, response: Response) -> Ready:
+def readyz(
+    request: Request, assessor: AssessorDep, admission: AdmissionDep, db: DatabaseDep, response: Response
+) -> Ready:
     """Ready: the model loaded and every policy validated (both at start-up,
-    which fails otherwise), the database answers at a migrated schema, and
+    which fails otherwise), the database answers at a migrated schema, this
+    replica's banks and legal orders were confirmed current recently, and
     the worker is below its saturation mark; otherwise 503, so a load
     balancer routes away."""
     try:
         database, reachable = f"at migration {schema_version(db)}", True
     except SQLAlchemyError as exc:  # unreachable, or not migrated: nothing can be stored
         database, reachable = f"unavailable: {type(exc).__name__}", False
-    ready = admission.ready and reachable
+    settings, follower = request.app.state.settings, request.app.state.follower
+    age = follower.stale_for() if settings.replica_poll_seconds > 0 else 0.0
+    current = age <= settings.max_staleness_seconds
+    ready = admission.ready and reachable and current
     response.status_code = 200 if ready else 503
+    status = "ready"
+    if not ready:
+        status = "database unavailable" if not reachable else ("stale" if not current else "saturated")
     load = Saturation(
         in_flight=admission.in_flight,
         capacity=admission.capacity,
@@ -72,8 +84,9 @@ def readyz(assessor: AssessorDep, admission: AdmissionDep, db: DatabaseDep, resp
         ready_below=admission.ready_below,
     )
     return Ready(
-        status="ready" if ready else ("saturated" if reachable else "database unavailable"),
+        status=status,
         database=database,
+        shared_state_age_s=round(age, 1),
         model_version=assessor.model.version,
         models={lang: lane.served.model.version for lang, lane in assessor.lanes.items()},
         policies=assessor.policy_versions,

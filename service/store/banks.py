@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from service.media.bank_index import BankEntryInfo
 from service.media.pdq import PdqHash
+from service.store import versions
 from service.store.db import Database
 from service.store.errors import StoreError
 from service.store.models import BankEntry, MediaBank
@@ -58,6 +59,7 @@ def create_bank(db: Database, name: str, negative: bool, description: str | None
             name=name, negative=negative, description=description, created_by=by, created_at=_now()
         )
         s.add(bank)
+        versions.bump(s, versions.MEDIA_BANKS)
         return bank
 
 
@@ -92,6 +94,7 @@ def add_entries(db: Database, bank: str, entries: list[EntryFields], by: str) ->
             for e in entries
         ]
         s.add_all(rows)
+        versions.bump(s, versions.MEDIA_BANKS)
         s.flush()
         return rows
 
@@ -102,6 +105,7 @@ def remove_entry(db: Database, bank: str, entry_id: int, by: str) -> None:
         if row is None or row.bank != bank or row.removed_at is not None:
             raise StoreError("entry_id", f"no live entry {entry_id} in bank {bank!r}", status=404)
         row.removed_at, row.removed_by = _now(), by
+        versions.bump(s, versions.MEDIA_BANKS)
 
 
 def live_entries(db: Database) -> list[BankEntryInfo]:

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.claims.matcher import RATINGS, FactCheckInfo
+from service.store import versions
 from service.store.db import Database
 from service.store.errors import StoreError
 from service.store.models import BankVersion, FactCheck
 
-KIND = "fact_checks"
+KIND = versions.FACT_CHECKS
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,7 @@ def _now() -> datetime:
 
 
 def _bump(s: Session) -> None:
-    row = s.get(BankVersion, KIND)
-    if row is None:
-        s.add(BankVersion(kind=KIND, version=1))
-    else:
-        row.version += 1
+    versions.bump(s, KIND)
 
 
 def bank_version(db: Database) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from service.legal.orders import OrderInfo
 from service.legal.targets import TargetKind, normalise_target
+from service.store import versions
 from service.store.db import Database
 from service.store.models import LegalOrder, LegalTarget
 
@@ -45,6 +46,7 @@ def create_order(db: Database, f: OrderFields, by: str) -> OrderInfo:
         s.add_all(
             LegalTarget(order_id=row.id, kind=k.value, value=normalise_target(k, v)) for k, v in f.targets
         )
+        versions.bump(s, versions.LEGAL_ORDERS)
         s.flush()
         return _info(row, [(k, normalise_target(k, v)) for k, v in f.targets])
 
