@@ -54,7 +54,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
     state = tmp_path_factory.mktemp("fuzz")
-    app = create_app(load_settings(state_dir=state, claims_refresh_seconds=0))
+    # One replica, no background pollers: the stateful run swaps the database file between scenarios.
+    app = create_app(load_settings(state_dir=state, claims_refresh_seconds=0, replica_poll_seconds=0))
     with TestClient(app) as client:  # start-up and shutdown as in production
         key = create_key(app.state.db, Role.admin, "fuzzer")[0]
         _issue_real_ids(client, key)
