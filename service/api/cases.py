@@ -8,7 +8,6 @@ retried POST return the first answer instead of deciding twice.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -31,7 +30,6 @@ from service.schemas.cases import (
     DecisionIn,
     DecisionOut,
     SubmitResponse,
-    SubmitResult,
 )
 from service.store import cases as store
 
@@ -68,9 +66,7 @@ async def submit_cases(
         )
     metrics.observe_assessments(assessed)
     english = next((a.model_version for a in assessed if a.route == "model:en" and a.model_version), None)
-    return SubmitResponse(
-        cases=[SubmitResult(**asdict(s)) for s in stored], model_version=english or assessor.model.version
-    )
+    return SubmitResponse(cases=stored, model_version=english or assessor.model.version)
 
 
 @router.get("")

@@ -11,7 +11,6 @@ hashing their texts again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,19 +23,10 @@ from service.behaviour.coordination import (
 )
 from service.pipeline.assess import Assessor, Media
 from service.schemas.assessment import Assessment
+from service.schemas.cases import SubmitResult
 from service.schemas.tweet import Tweet
 from service.store import cases as store
 from service.store.db import Database
-
-
-@dataclass(frozen=True)
-class Stored:
-    case_id: int
-    tweet_id: str
-    created: bool
-    priority: float
-    priority_band: str
-    sla_deadline: datetime
 
 
 def stored_tweet(tweet: Tweet) -> dict[str, Any]:
@@ -64,7 +54,7 @@ def submit(
     now: datetime,
     media: Media | None = None,
     deadline: float | None = None,
-) -> tuple[list[Assessment], list[Stored]]:
+) -> tuple[list[Assessment], list[SubmitResult]]:
     """Assess the batch (spans only where a recommendation acts: what
     reviewers read) and store every case in one transaction."""
     found = campaigns(db, tweets, config, now)
@@ -81,5 +71,13 @@ def submit(
     ]
     rows = store.submit_many(db, batch, now)
     return assessed, [
-        Stored(c.id, c.tweet_id, created, c.priority, c.priority_band, c.sla_deadline) for c, created in rows
+        SubmitResult(
+            case_id=c.id,
+            tweet_id=c.tweet_id,
+            created=created,
+            priority=c.priority,
+            priority_band=c.priority_band,
+            sla_deadline=c.sla_deadline,
+        )
+        for c, created in rows
     ]
