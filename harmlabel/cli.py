@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from service.settings import Settings, SettingsError, load_settings
+from harmlabel import context
+from service.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and verify the training corpus.")
@@ -23,14 +24,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks, run by hand; res
 app.add_typer(bench_app, name="bench")
 
 
-def _settings(**overrides: object) -> Settings:
-    """Settings from the environment; an invalid variable stops the command
-    with a message that names it."""
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except SettingsError as exc:
-        typer.echo(f"harmlabel: {exc}", err=True)
-        raise typer.Exit(2) from None
+_settings = context.settings
 
 
 @app.command()
@@ -446,3 +440,7 @@ app.add_typer(registry_cli.models_app, name="models")
 from harmlabel import claims_cli  # noqa: E402
 
 claims_cli.register(app, bench_app)
+
+from harmlabel import stream_cli  # noqa: E402
+
+stream_cli.register(app)

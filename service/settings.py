@@ -231,6 +231,35 @@ class Settings(BaseSettings):
             "order it has not seen may be one it must enforce.",
         ),
     ] = 30.0
+    nats_url: Annotated[
+        str, Field(min_length=1, description="NATS server(s) the stream publisher and workers connect to.")
+    ] = "nats://127.0.0.1:4222"
+    stream_name: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="JetStream stream that holds tweets to ingest."),
+    ] = "HARMLABEL_TWEETS"
+    stream_subject: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9_.-]{1,200}$", description="Subject tweets are published on.")
+    ] = "harmlabel.tweets"
+    stream_consumer: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Durable pull consumer every worker shares."),
+    ] = "harmlabel-workers"
+    stream_batch: Annotated[
+        int, Field(ge=1, le=1000, description="Messages a worker fetches, scores and commits together.")
+    ] = 32
+    stream_ack_wait_seconds: Annotated[
+        float,
+        Field(gt=0, description="A fetched message not acked within this long is redelivered to a worker."),
+    ] = 30.0
+    stream_max_deliver: Annotated[
+        int,
+        Field(ge=1, le=100, description="Deliveries a message gets; one failing the last is dead-lettered."),
+    ] = 5
+    stream_duplicate_window_seconds: Annotated[
+        float,
+        Field(gt=0, description="A tweet id published again within this window is dropped by the broker."),
+    ] = 600.0
     retrain_after_decisions: Annotated[
         int,
         Field(

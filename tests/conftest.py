@@ -72,6 +72,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """A PostgreSQL schema of its own: (its URL, its name)."""
+    name = f"r_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{name}", name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     migrate(db.engine)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +21,6 @@ from service.store.db import Database, migrate, schema_version
 from service.store.keys import Role, create_key
 from tests import server
 from tests.conftest import PG_BASE
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[tuple[str, str]]:
-    """A PostgreSQL schema of its own: (its URL, its name)."""
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{name}", name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        admin.dispose()
 
 
 def test_replicas_starting_together_migrate_once(pg_schema: tuple[str, str]) -> None:

@@ -34,25 +34,14 @@ from service.api.limits import BodySizeLimit, SaturationGate
 from service.api.openapi import declare_limits
 from service.api.ratelimit import RateLimiter
 from service.inference.batcher import DeadlineExpiredError
-from service.inference.ngram import ScoringModel
-from service.inference.scorer import Scorer
-from service.media.analyser import MediaAnalyser
-from service.media.bank_index import BankIndexHolder
-from service.media.registry import build_signals, check_registry
-from service.media.reliability import load_reliability
 from service.pipeline.admission import Admission, OverloadedError
-from service.pipeline.assess import Assessor, OrderSource
-from service.pipeline.claims import load_claim_bank
-from service.pipeline.follow import Follower
-from service.pipeline.lanes import load_lanes
 from service.pipeline.reload import ModelReloader
+from service.pipeline.runtime import build_runtime
 from service.pipeline.scheduler import RetrainScheduler
 from service.review import console
 from service.review.session import session_secret
 from service.settings import Settings
-from service.store.db import Database, migrate
 from service.store.errors import StoreError
-from service.text import language
 
 
 @asynccontextmanager
@@ -96,16 +85,8 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; tests pass their own."""
-    lanes = load_lanes(settings)  # every routed language's model and policies, or fail here
-    english = lanes.pop("en")
-    model, policies = english.model, english.policies
-    language.preload()
-    reliability = load_reliability()
-    banks = BankIndexHolder()
-    signals = build_signals(settings, banks)
-    check_registry(signals, reliability)
-    db = Database(settings.resolved_database_url)
-    migrate(db.engine)
+    metrics_ = metrics.Metrics()
+    runtime = build_runtime(settings, metrics_.observe_batch, metrics_.observe_cache)
     app = FastAPI(
         title="harmlabel",
         version=__version__,
@@ -113,37 +94,12 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_background,
     )
     app.state.settings = settings
-    app.state.db = db
+    app.state.db = runtime.db
     app.state.key_cache = KeyCache()
-    app.state.banks = banks
-    orders = OrderSource(frozenset(settings.legal_exempt_account_types))
-    app.state.follower = Follower(db, banks, orders)
-    app.state.follower.start()
-    metrics_ = metrics.Metrics()
-
-    def make_scorer(lane_model: ScoringModel) -> Scorer:
-        return Scorer(
-            lane_model,
-            cache_size=settings.score_cache_size,
-            max_batch=settings.max_microbatch,
-            window_s=settings.batch_window_ms / 1000,
-            on_batch=metrics_.observe_batch,
-            on_cache=metrics_.observe_cache,
-        )
-
-    scorer = make_scorer(model)
-    app.state.claims = load_claim_bank(settings, db)
-    app.state.assessor = Assessor(
-        model,
-        policies,
-        MediaAnalyser(signals, reliability),
-        orders,
-        scorer,
-        languages=lanes,
-        routes=settings.language_routes,
-        make_scorer=make_scorer,
-        claims=app.state.claims,
-    )
+    app.state.banks = runtime.banks
+    app.state.follower = runtime.follower
+    app.state.claims = runtime.claims
+    app.state.assessor = runtime.assessor
     app.state.metrics = metrics_
     app.state.rate_limiter = RateLimiter(settings.rate_limits)
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)
@@ -153,7 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(DeadlineExpiredError, _shed)
     app.add_exception_handler(StoreError, _store_error)
     app.state.reloader = ModelReloader(settings, app.state.assessor, metrics_.reloads_result)
-    app.state.scheduler = RetrainScheduler(settings, db, app.state.assessor)
+    app.state.scheduler = RetrainScheduler(settings, runtime.db, runtime.assessor)
     shed = metrics_.shed
     app.add_middleware(SaturationGate, admission=app.state.admission, on_shed=lambda r: shed.labels(r).inc())
     app.add_middleware(metrics.MetricsMiddleware, metrics=metrics_)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from service.api.auth import ANY_KEY
 from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
-from service.behaviour.coordination import CoordinationConfig, coordination_scores, posts_of
+from service.behaviour.coordination import coordination_scores, posts_of
+from service.pipeline.intake import coordination_config
 from service.schemas.assessment import Assessment, RankResponse
 from service.schemas.media import MediaItem, MediaType
 from service.schemas.tweet import RankRequest, Tweet
@@ -23,13 +24,6 @@ ViewerCountry = Annotated[
         pattern=r"^[A-Za-z]{2}$", description="The viewer's country (from their IP): is it withheld for them?"
     ),
 ]
-
-
-def coordination_config(settings: Settings) -> CoordinationConfig:
-    return CoordinationConfig(
-        min_accounts=settings.coordination_min_accounts,
-        window=timedelta(minutes=settings.coordination_window_minutes),
-    )
 
 
 router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[ANY_KEY])

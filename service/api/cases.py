@@ -14,11 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.api.assess import OVERLOAD, check_lengths, coordination_config
+from service.api.assess import OVERLOAD, check_lengths
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
 from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, RowId, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
 from service.pipeline import intake
+from service.pipeline.intake import coordination_config
 from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
 from service.schemas.cases import (
     BulkDecisionIn,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from service.api.assess import check_lengths, coordination_config
+from service.api.assess import check_lengths
 from service.api.auth import ANY_KEY
 from service.api.deps import AssessorDep, SettingsDep
+from service.pipeline.intake import coordination_config
 from service.pipeline.trends import screen
 from service.schemas.legal import TrendsRequest, TrendsResponse
 

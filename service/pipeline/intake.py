@@ -11,9 +11,11 @@ hashing their texts again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from service import failpoints
 from service.behaviour.coordination import (
     Campaign,
     CoordinationConfig,
@@ -25,8 +27,17 @@ from service.pipeline.assess import Assessor, Media
 from service.schemas.assessment import Assessment
 from service.schemas.cases import SubmitResult
 from service.schemas.tweet import Tweet
+from service.settings import Settings
 from service.store import cases as store
 from service.store.db import Database
+from service.store.stream import Receipt
+
+
+def coordination_config(settings: Settings) -> CoordinationConfig:
+    return CoordinationConfig(
+        min_accounts=settings.coordination_min_accounts,
+        window=timedelta(minutes=settings.coordination_window_minutes),
+    )
 
 
 def stored_tweet(tweet: Tweet) -> dict[str, Any]:
@@ -54,9 +65,11 @@ def submit(
     now: datetime,
     media: Media | None = None,
     deadline: float | None = None,
+    receipts: Sequence[Receipt] = (),
 ) -> tuple[list[Assessment], list[SubmitResult]]:
     """Assess the batch (spans only where a recommendation acts: what
-    reviewers read) and store every case in one transaction."""
+    reviewers read) and store every case, and the stream receipts if a
+    worker sends them, in one transaction."""
     found = campaigns(db, tweets, config, now)
     assessed = assessor.assess(tweets, True, now, media, found, None, deadline)
     batch = [
@@ -69,7 +82,8 @@ def submit(
         )
         for t, a in zip(tweets, assessed, strict=True)
     ]
-    rows = store.submit_many(db, batch, now)
+    failpoints.reach("intake.before_commit")
+    rows = store.submit_many(db, batch, now, receipts)
     return assessed, [
         SubmitResult(
             case_id=c.id,

@@ -19,6 +19,7 @@ only succeeds on a case that is still open or whose lease ran out.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from service.behaviour.coordination import Post, posts_of
 from service.schemas.tweet import Tweet
 from service.store.db import Database
 from service.store.models import Case, Decision
+from service.store.stream import Receipt, write_receipts
 
 AGING_PER_HOUR = 0.01
 SLA_HOURS = {"P0": 4, "P1": 24, "P2": 72, "P3": 168}
@@ -104,14 +106,19 @@ def submit(
     return case, created
 
 
-def submit_many(db: Database, batch: list[Incoming], now: datetime) -> list[tuple[Case, bool]]:
+def submit_many(
+    db: Database, batch: list[Incoming], now: datetime, receipts: Sequence[Receipt] = ()
+) -> list[tuple[Case, bool]]:
     """Insert each case, or update the one with its tweet id (new metrics,
     new scores, an SLA that may only tighten), all in one transaction: a
-    failure stores none of the batch. Returns (case, created) per item."""
+    failure stores none of the batch. A stream worker's receipts commit in
+    the same transaction. Returns (case, created) per item."""
     for _ in range(3):  # a concurrent first submission of a tweet wins the insert; then this batch updates
         try:
             with db.session() as s:
-                return [_upsert(s, item, now) for item in batch]
+                stored = [_upsert(s, item, now) for item in batch]
+                write_receipts(s, list(receipts), now)
+                return stored
         except IntegrityError:
             continue
     raise CaseError(f"{len(batch)} tweets could not be stored; retry", status=503)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -210,3 +211,35 @@ class BankVersion(Base):
 
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StreamReceipt(Base):
+    """A stream message whose case is committed, written in the same
+    transaction as the case: a redelivery (the worker died after its commit,
+    before its ack) is recognised and acked without storing it twice."""
+
+    __tablename__ = "stream_receipts"
+
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tweet_id: Mapped[str] = mapped_column(String(64))
+    deliveries: Mapped[int] = mapped_column(Integer)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class DeadLetter(Base):
+    """A stream message that failed its last allowed delivery, kept with its
+    payload and error so an operator can read, fix and replay it."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    subject: Mapped[str] = mapped_column(String(255))
+    msg_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    deliveries: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -1,0 +1,1 @@
+"""Stream ingestion: 1 → 2 worker scaling on a local NATS JetStream."""

@@ -1,0 +1,1 @@
+"""Stream ingestion on NATS JetStream: a publisher and pull-consumer workers."""
