@@ -443,4 +443,4 @@ claims_cli.register(app, bench_app)
 
 from harmlabel import stream_cli  # noqa: E402
 
-stream_cli.register(app)
+stream_cli.register(app, bench_app)

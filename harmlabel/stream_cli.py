@@ -140,7 +140,20 @@ def dead_replay(ids: Annotated[list[int], typer.Argument(help="Dead-letter ids t
     typer.echo(json.dumps({"replayed": [row.id for row in wanted]}))
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("publish")(publish_cmd)
     app.command("worker")(worker_cmd)
     app.add_typer(dead_app, name="dead-letters")
+
+    @bench_app.command("stream")
+    def bench_stream(
+        out: Annotated[Path, typer.Option(help="Markdown file to update.")] = Path("docs/scale-out.md"),
+        tweets: Annotated[int, typer.Option(min=100, help="Tweets per run.")] = 2000,
+    ) -> None:
+        """Stream ingestion with 1, then 2 workers, side by side (~2 min)."""
+        from bench.stream import run
+
+        settings = load()
+        if settings.corpus_dir is None:
+            raise typer.BadParameter("needs the corpus (HARMLABEL_CORPUS_DIR) for its everyday tweets")
+        run(out, settings.corpus_dir, tweets)

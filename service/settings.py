@@ -207,20 +207,13 @@ class Settings(BaseSettings):
         float,
         Field(ge=0, description="How often models/CURRENT is checked for a new version to load; 0 = never."),
     ] = 2.0
-    claims_refresh_seconds: Annotated[
-        float,
-        Field(
-            ge=0,
-            description="How often the fact-check bank's version is polled, so a change made through "
-            "another replica or the CLI is matched against; 0 = only changes made through this process.",
-        ),
-    ] = 5.0
     replica_poll_seconds: Annotated[
         float,
         Field(
             ge=0,
-            description="How often this replica checks whether another changed media banks or legal orders, "
-            "and rebuilds what moved; 0 = never (a single replica).",
+            description="How often this process checks whether another changed media banks, legal orders, "
+            "fact-checks or API keys, and rebuilds what moved (PostgreSQL also notifies at once); "
+            "0 = never (a single replica).",
         ),
     ] = 1.0
     max_staleness_seconds: Annotated[

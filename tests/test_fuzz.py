@@ -55,7 +55,7 @@ pytestmark = pytest.mark.slow
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
     state = tmp_path_factory.mktemp("fuzz")
     # One replica, no background pollers: the stateful run swaps the database file between scenarios.
-    app = create_app(load_settings(state_dir=state, claims_refresh_seconds=0, replica_poll_seconds=0))
+    app = create_app(load_settings(state_dir=state, replica_poll_seconds=0))
     with TestClient(app) as client:  # start-up and shutdown as in production
         key = create_key(app.state.db, Role.admin, "fuzzer")[0]
         _issue_real_ids(client, key)

@@ -8,6 +8,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from sqlalchemy import create_engine, text
 from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import Database, migrate, schema_version
-from service.store.keys import Role, create_key
+from service.store.keys import Role, create_key, revoke_key
 from tests import server
 from tests.conftest import PG_BASE
 
@@ -50,7 +53,7 @@ def test_replicas_starting_together_migrate_once(pg_schema: tuple[str, str]) -> 
 
 def test_readyz_fails_when_the_database_does(settings: Settings, pg_schema: tuple[str, str]) -> None:
     url, name = pg_schema
-    on_pg = settings.model_copy(update={"database_url": url, "claims_refresh_seconds": 0})
+    on_pg = settings.model_copy(update={"database_url": url})
     with TestClient(create_app(on_pg)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["database"].startswith("at migration "), ready.json()
@@ -62,6 +65,21 @@ def test_readyz_fails_when_the_database_does(settings: Settings, pg_schema: tupl
         assert gone.status_code == 503, gone.json()
         assert gone.json()["status"] == "database unavailable"
         assert gone.json()["database"].startswith("unavailable: ")
+
+
+@contextmanager
+def server_schema() -> Iterator[str]:
+    """Another deployment's schema on the same PostgreSQL server."""
+    name = f"o_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
 
 
 def _port() -> int:
@@ -99,18 +117,25 @@ def _terminate(application: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("poll", ["0.5", "30"], ids=["poll", "notify"])
 def test_an_order_registered_through_one_replica_is_enforced_by_another(
-    pg_schema: tuple[str, str], tmp_path: Path
+    pg_schema: tuple[str, str], tmp_path: Path, poll: str
 ) -> None:
     """Two real service processes on one PostgreSQL database: an order
     registered through A is enforced by B within 5 s, and again after B's
-    database connections are killed."""
+    database connections (its listening one among them) are killed. With a
+    30 s poll, only the NOTIFY hint can be that fast: the second order proves
+    the listener reconnected."""
     url, _ = pg_schema
     db = Database(url)
     migrate(db.engine)
     key = create_key(db, Role.admin, "replicas")[0]
     db.close()
-    env = {"HARMLABEL_REPLICA_POLL_SECONDS": "0.5", "HARMLABEL_WORKERS": "1"}
+    env = {
+        "HARMLABEL_REPLICA_POLL_SECONDS": poll,
+        "HARMLABEL_MAX_STALENESS_SECONDS": "120",
+        "HARMLABEL_WORKERS": "1",
+    }
     a_url, b_url = (f"{url}&application_name=harmlabel-{name}" for name in "ab")
     order = {
         "country": "DE", "legal_basis": "NetzDG", "authority": "BfJ", "reference": "r-1",
@@ -126,13 +151,14 @@ def test_an_order_registered_through_one_replica_is_enforced_by_another(
         assert status == 200 and body["visibility"]["withheld_in"] == [], body
         assert server.call(f"{a}/v1/legal-orders", key, order)[0] == 201
         took = _enforced_within(b, key, first, 5.0)
-        print(f"enforced by the other replica after {took:.2f} s")
+        print(f"poll {poll} s: enforced by the other replica after {took:.2f} s")
 
         assert _terminate("harmlabel-b") > 0
+        time.sleep(0.5)
         again = {**order, "reference": "r-2", "targets": {"hashtags": ["#verboten2"]}}
         assert server.call(f"{a}/v1/legal-orders", key, again)[0] == 201
         took = _enforced_within(b, key, second, 5.0)
-        print(f"after its connections were killed: {took:.2f} s")
+        print(f"poll {poll} s: after its connections were killed: {took:.2f} s")
 
 
 def test_a_replica_that_cannot_follow_reports_not_ready(settings: Settings) -> None:
@@ -147,3 +173,66 @@ def test_a_replica_that_cannot_follow_reports_not_ready(settings: Settings) -> N
         assert stale.json()["shared_state_age_s"] >= 0.5
         client.app.state.follower.sync()  # type: ignore[attr-defined]
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_key_revoked_elsewhere_stops_working_before_the_key_cache_expires(
+    settings: Settings, pg_schema: tuple[str, str]
+) -> None:
+    """Keys are cached for 5 s per replica; the API-key counter makes a
+    revocation (here by `harmlabel keys revoke`'s store call, from another
+    process's point of view) reach the replica within a poll instead."""
+    url, _ = pg_schema
+    shared = settings.model_copy(update={"database_url": url, "replica_poll_seconds": 0.2})
+    with TestClient(create_app(shared)) as replica:
+        db = Database(url)
+        raw, who = create_key(db, Role.queue, "feed")
+        assert replica.get("/v1/cases", headers={"X-API-Key": raw}).status_code == 200  # now cached
+        started = time.monotonic()
+        assert revoke_key(db, who.key_id)
+        while replica.get("/v1/cases", headers={"X-API-Key": raw}).status_code != 401:
+            assert time.monotonic() - started < 3.0, "the replica still accepts the revoked key"
+            time.sleep(0.05)
+        took = time.monotonic() - started
+        db.close()
+        print(f"revoked key refused after {took:.2f} s")
+        assert took < replica.app.state.key_cache.ttl_s  # type: ignore[attr-defined]
+
+
+def test_one_retraining_scheduler_per_deployment(pg_schema: tuple[str, str]) -> None:
+    """Two replicas' schedulers on one schema: one holds the role; when its
+    connection dies, the other takes it. Another deployment (schema) on the
+    same server is not excluded."""
+    from service.store.leader import Leadership
+
+    url, _ = pg_schema
+    a_db, b_db = Database(url), Database(url)
+    a, b = Leadership(a_db, "retrain-scheduler"), Leadership(b_db, "retrain-scheduler")
+    assert a.held() and a.held()
+    assert not b.held()
+    with server_schema() as other_url:
+        other = Database(other_url)
+        assert Leadership(other, "retrain-scheduler").held()
+        other.close()
+    engine = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:  # the holder's connection dies, as when its replica does
+        holder = (
+            conn.execute(
+                text(
+                    "SELECT pid FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert holder
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:p AS int[])) AS pid"), {"p": holder}
+        )
+    engine.dispose()
+    time.sleep(0.3)
+    assert b.held(), "the other replica takes the role once the holder is gone"
+    assert not a.held()
+    b.release()
+    a_db.close()
+    b_db.close()

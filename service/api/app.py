@@ -35,21 +35,26 @@ from service.api.openapi import declare_limits
 from service.api.ratelimit import RateLimiter
 from service.inference.batcher import DeadlineExpiredError
 from service.pipeline.admission import Admission, OverloadedError
+from service.pipeline.follow import Follower
+from service.pipeline.listen import listen
 from service.pipeline.reload import ModelReloader
 from service.pipeline.runtime import build_runtime
 from service.pipeline.scheduler import RetrainScheduler
 from service.review import console
 from service.review.session import session_secret
 from service.settings import Settings
+from service.store import versions
 from service.store.errors import StoreError
 
 
 @asynccontextmanager
 async def _background(app: FastAPI) -> AsyncIterator[None]:
-    """The model watcher and the retraining scheduler run beside the server
-    on daemon threads, started and stopped with it."""
+    """The model watcher, the retraining scheduler, the follower of shared
+    changes and its PostgreSQL listener run beside the server on daemon
+    threads, started and stopped with it."""
     stop = threading.Event()
     settings: Settings = app.state.settings
+    follower: Follower = app.state.follower
     workers = []
     if settings.model_watch_seconds > 0:
         workers.append(threading.Thread(target=app.state.reloader.watch, args=(stop,), daemon=True))
@@ -57,15 +62,13 @@ async def _background(app: FastAPI) -> AsyncIterator[None]:
         workers.append(threading.Thread(target=app.state.scheduler.watch, args=(stop,), daemon=True))
     if settings.replica_poll_seconds > 0:
         every = settings.replica_poll_seconds
-        workers.append(threading.Thread(target=app.state.follower.watch, args=(stop, every), daemon=True))
-    claims = app.state.claims
-    if claims is not None:  # the first build embeds a new bank: off the start-up path
-        every = settings.claims_refresh_seconds
-        workers.append(threading.Thread(target=claims.watch, args=(stop, every), daemon=True))
+        workers.append(threading.Thread(target=follower.watch, args=(stop, every), daemon=True))
+        workers.append(threading.Thread(target=listen, args=(app.state.db, follower.wake, stop), daemon=True))
     for worker in workers:
         worker.start()
     yield
     stop.set()
+    follower.wake()
     for worker in workers:
         worker.join(timeout=5)
 
@@ -98,8 +101,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.banks = runtime.banks
     app.state.follower = runtime.follower
+    runtime.follower.on(versions.API_KEYS, app.state.key_cache.clear)  # a revoked key stops everywhere
     app.state.claims = runtime.claims
     app.state.assessor = runtime.assessor
+    app.state.media_banks = runtime.media_banks
+    app.state.legal_orders = runtime.legal_orders
     app.state.metrics = metrics_
     app.state.rate_limiter = RateLimiter(settings.rate_limits)
     app.state.admission = Admission(settings.max_in_flight, settings.request_deadline_ms / 1000)

@@ -36,6 +36,11 @@ class KeyCache:
         self._seen: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget every key: one was created or revoked, here or on another replica."""
+        with self._lock:
+            self._seen.clear()
+
     def get(self, db: Database, raw: str) -> Principal | None:
         now = time.monotonic()
         with self._lock:

@@ -7,7 +7,6 @@ retried POST return the first answer instead of deciding twice.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,9 +17,9 @@ from service.api.assess import OVERLOAD, check_lengths
 from service.api.auth import DatabaseDep, QueueDep, ReaderDep, ReviewerDep
 from service.api.deps import AdmissionDep, AssessorDep, MetricsDep, RowId, ScoringPoolDep, SettingsDep
 from service.api.media_input import prepare_media
-from service.pipeline import intake
+from service.pipeline import intake, review
 from service.pipeline.intake import coordination_config
-from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells, to_fields
+from service.pipeline.review import DecisionError, case_out, decision_out, policy_cells
 from service.schemas.cases import (
     BulkDecisionIn,
     CaseList,
@@ -117,12 +116,8 @@ def _decide(
     key: str | None,
     response: Response,
 ) -> list[DecisionOut]:
-    now = datetime.now(UTC)
-    scoped = f"{reviewer}:{key}" if key else None  # two reviewers' keys never collide
     try:
-        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment, cells)) for cid in case_ids]
-        bulk = uuid.uuid4().hex if len(case_ids) > 1 else None
-        made, replayed = store.decide(db, items, reviewer, now, scoped, bulk)
+        made, replayed = review.decide(db, case_ids, body, reviewer, key, cells, datetime.now(UTC))
     except (store.CaseError, DecisionError) as exc:
         raise _fail(exc) from None
     response.status_code = 200 if replayed else 201

@@ -1,37 +1,24 @@
-"""Legal orders: admins register them; the index every assessment consults
-is rebuilt before the response, so the next tweet already meets the order."""
+"""Legal orders over HTTP: admins register them (`service.pipeline.orders`,
+which rebuilds the index before the response, so the next tweet already
+meets the order); reviewers read them with their compliance reports."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
 from service.api.auth import AdminDep, DatabaseDep, ReviewerDep
-from service.api.deps import RowId, SettingsDep
-from service.legal.orders import OrderIndex, OrderInfo
+from service.api.deps import RowId
+from service.legal.orders import OrderInfo
 from service.legal.reporting import lumen_record, order_report
-from service.legal.targets import TargetKind
-from service.pipeline.assess import Assessor
+from service.pipeline.orders import LegalOrders
 from service.schemas.legal import LegalOrderIn, LegalOrderOut, TargetReport
-from service.settings import Settings
 from service.store import legal as store
 from service.store.db import Database
 from service.store.reports import load_facts
 
 router = APIRouter(prefix="/v1/legal-orders", tags=["legal orders"])
-
-
-def refresh_orders(request: Request, db: Database) -> None:
-    assessor: Assessor = request.app.state.assessor
-    assessor.orders.index = OrderIndex(store.all_orders(db))
-
-
-def default_deadline(settings: Settings, country: str, basis: str, received: datetime) -> datetime:
-    clocks = settings.legal_deadline_hours
-    hours = clocks.get(f"{basis}@{country}", clocks.get(country, clocks.get("*", 72.0)))
-    return received + timedelta(hours=hours)
 
 
 def _out(
@@ -61,24 +48,9 @@ def _order(db: Database, order_id: int) -> OrderInfo:
 
 
 @router.post("", status_code=201)
-def create_order(
-    body: LegalOrderIn, request: Request, db: DatabaseDep, settings: SettingsDep, who: AdminDep
-) -> LegalOrderOut:
-    received = body.received_at or datetime.now(UTC)
-    deadline = body.deadline or default_deadline(settings, body.country, body.legal_basis, received)
-    t = body.targets
-    targets = [
-        *((TargetKind.account, v) for v in t.accounts),
-        *((TargetKind.tweet, v) for v in t.tweets),
-        *((TargetKind.hashtag, v) for v in t.hashtags),
-        *((TargetKind.url, v) for v in t.urls),
-    ]
-    fields = store.OrderFields(
-        body.country, body.legal_basis, body.authority, body.reference, body.emergency, body.sealed,
-        received, deadline, targets,
-    )  # fmt: skip
-    order = store.create_order(db, fields, who.name)
-    refresh_orders(request, db)
+def create_order(body: LegalOrderIn, request: Request, who: AdminDep) -> LegalOrderOut:
+    orders: LegalOrders = request.app.state.legal_orders
+    order = orders.register(body, who.name)
     return _out(order)
 
 

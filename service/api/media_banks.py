@@ -1,6 +1,6 @@
-"""Media-bank management: admins create banks; reviewers add and remove
-entries. Every change rebuilds the in-memory index before the response, so
-the next assessment sees it."""
+"""Media-bank management over HTTP: admins create banks; reviewers add and
+remove entries. The writes live in `service.pipeline.banks`; these routes
+parse, call, and let the app map `StoreError` to one error shape."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.auth import AdminDep, DatabaseDep, ReviewerDep
-from service.api.deps import BankName, RowId, SettingsDep
-from service.api.media_input import limits
-from service.media.bank_index import BankIndexHolder
-from service.media.decode import MediaDecodeError, decode_image
-from service.media.pdq import MIN_QUALITY, bank_hashes
+from service.api.deps import BankName, RowId
+from service.pipeline.banks import MediaBanks
 from service.schemas.banks import BankCreate, BankOut, EntryCreate, EntryOut, ImportResult
 from service.store import banks as store
-from service.store.db import Database
 
 # What parse_csv accepts, declared: lines of `pdq,<64 hex>[,tags[,quality...]]`.
 CSV = r"^(pdq,[0-9a-fA-F]{64}(,[^\n]*)?\n?)+$"
@@ -23,9 +19,9 @@ CSV = r"^(pdq,[0-9a-fA-F]{64}(,[^\n]*)?\n?)+$"
 router = APIRouter(prefix="/v1/media-banks", tags=["media banks"])
 
 
-def _refresh(request: Request, db: Database) -> None:
-    holder: BankIndexHolder = request.app.state.banks
-    holder.replace(store.live_entries(db))
+def _banks(request: Request) -> MediaBanks:
+    banks: MediaBanks = request.app.state.media_banks
+    return banks
 
 
 @router.post("", status_code=201)
@@ -43,43 +39,14 @@ def list_banks(db: DatabaseDep, _who: ReviewerDep) -> list[BankOut]:
 
 
 @router.post("/{bank}/entries", status_code=201)
-async def add_entry(
-    bank: BankName,
-    body: EntryCreate,
-    request: Request,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    who: ReviewerDep,
-) -> EntryOut:
-    pdq, quality, derived = body.pdq, None, tuple[str, ...]()
-    if body.image is not None and body.image.data is not None:
-        try:
-            image = await run_in_threadpool(decode_image, body.image.data, limits(settings))
-        except MediaDecodeError as exc:
-            raise HTTPException(
-                422, [{"loc": ["body", "image", "data"], "msg": str(exc), "type": "media_rejected"}]
-            ) from None
-        h, extra = await run_in_threadpool(bank_hashes, image.rgb)
-        derived = tuple(d.hex for d in extra)
-        if h.quality < MIN_QUALITY:
-            msg = f"PDQ quality {h.quality} is below {MIN_QUALITY}: the image is too flat to bank reliably"
-            raise HTTPException(422, [{"loc": ["body", "image", "data"], "msg": msg, "type": "low_quality"}])
-        pdq, quality = h.hex, h.quality
-    assert pdq is not None  # the schema guarantees image or pdq
-    fields = store.EntryFields(
-        pdq, quality, body.note, body.url, body.original_date, body.context, body.tags, derived
-    )
-    [row] = store.add_entries(db, bank, [fields], who.name)
-    _refresh(request, db)
+async def add_entry(bank: BankName, body: EntryCreate, request: Request, who: ReviewerDep) -> EntryOut:
+    row = await run_in_threadpool(_banks(request).add_entry, bank, body, who.name)
     return EntryOut(**{k: getattr(row, k) for k in EntryOut.model_fields})
 
 
 @router.delete("/{bank}/entries/{entry_id}", status_code=204)
-def remove_entry(
-    bank: BankName, entry_id: RowId, request: Request, db: DatabaseDep, who: ReviewerDep
-) -> Response:
-    store.remove_entry(db, bank, entry_id, who.name)
-    _refresh(request, db)
+def remove_entry(bank: BankName, entry_id: RowId, request: Request, who: ReviewerDep) -> Response:
+    _banks(request).remove_entry(bank, entry_id, who.name)
     return Response(status_code=204)
 
 
@@ -100,7 +67,7 @@ def export_bank(bank: BankName, db: DatabaseDep, _who: ReviewerDep) -> Response:
         }
     },
 )
-async def import_bank(bank: BankName, request: Request, db: DatabaseDep, who: AdminDep) -> ImportResult:
+async def import_bank(bank: BankName, request: Request, who: AdminDep) -> ImportResult:
     """Body: the CSV that export produces (`pdq,<hex>,<tags>,...`), as text/csv."""
     try:
         text = (await request.body()).decode("utf-8")
@@ -108,7 +75,5 @@ async def import_bank(bank: BankName, request: Request, db: DatabaseDep, who: Ad
         raise HTTPException(
             422, [{"loc": ["body"], "msg": "the CSV is not UTF-8", "type": "encoding"}]
         ) from None
-    entries = store.parse_csv(text)
-    rows = await run_in_threadpool(store.add_entries, db, bank, entries, who.name)
-    await run_in_threadpool(_refresh, request, db)
-    return ImportResult(bank=bank, imported=len(rows))
+    imported = await run_in_threadpool(_banks(request).import_csv, bank, text, who.name)
+    return ImportResult(bank=bank, imported=imported)

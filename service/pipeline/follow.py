@@ -1,29 +1,35 @@
 """A replica follows the shared state other replicas change.
 
-Media-bank entries and legal orders live in every replica's memory as
-indexes. A change made through one replica bumps a counter in the same
-transaction (`service.store.versions`); every replica polls the counters and
-rebuilds, off the request path, the index whose counter moved, then swaps it
-in with one assignment. Polling is the guarantee: a change is enforced
-everywhere within one poll interval plus a rebuild, whatever happened to
-any connection. (The fact-check bank follows the same counters through its
-own watcher, `service.pipeline.claims`.)
+Media-bank entries, legal orders, the fact-check bank and API keys live in
+every replica's memory (as indexes, or as a cache). A change made through
+one replica bumps a counter in the same transaction
+(`service.store.versions`); every replica reads the counters and rebuilds,
+off the request path, what moved, then swaps it in with one assignment.
+
+Two ways to learn of a change, as the design asks: on PostgreSQL a NOTIFY
+sent with the change wakes the follower at once (`service.pipeline.listen`),
+and a poll every `replica_poll_seconds` is the guarantee: a change is
+enforced everywhere within one poll interval plus a rebuild, whatever
+happened to any connection or notification.
 
 A replica that cannot poll keeps serving its last indexes, but a legal order
 it has not seen may be one it must enforce: past `max_staleness_s` without a
-successful poll, it reports not ready (`/readyz`).
+successful poll, it reports not ready (`/readyz`) and its stream workers
+stop fetching.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import structlog
 
 from service.legal.orders import OrderIndex
 from service.media.bank_index import BankIndexHolder
 from service.pipeline.assess import OrderSource
+from service.pipeline.claims import ClaimBank
 from service.store import versions
 from service.store.banks import live_entries
 from service.store.db import Database
@@ -33,38 +39,60 @@ log = structlog.get_logger(__name__)
 
 
 class Follower:
-    def __init__(self, db: Database, banks: BankIndexHolder, orders: OrderSource) -> None:
-        self.db, self.banks, self.orders = db, banks, orders
+    def __init__(
+        self, db: Database, banks: BankIndexHolder, orders: OrderSource, claims: ClaimBank | None = None
+    ) -> None:
+        self.db = db
         self.seen: dict[str, int] = {}
         self.synced_at = time.monotonic()
         self.error: str | None = None
         self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._rebuilds: dict[str, list[Callable[[], None]]] = {kind: [] for kind in versions.KINDS}
+        self.on(versions.MEDIA_BANKS, lambda: banks.replace(live_entries(db)))
+        self.on(versions.LEGAL_ORDERS, lambda: setattr(orders, "index", OrderIndex(all_orders(db))))
+        if claims is not None:  # embedding a bank takes long: its own thread, coalesced
+            self.on(versions.FACT_CHECKS, claims.kick)
+
+    def on(self, kind: str, rebuild: Callable[[], None]) -> None:
+        """Run `rebuild` at start-up and whenever `kind` moves."""
+        self._rebuilds[kind].append(rebuild)
 
     def start(self) -> None:
         """The first build, at start-up: counters are read before the indexes,
         so a change that lands in between is rebuilt again on the next poll."""
-        self.seen = versions.current(self.db)
-        self.banks.replace(live_entries(self.db))
-        self.orders.index = OrderIndex(all_orders(self.db))
-        self.synced_at = time.monotonic()
+        with self._lock:
+            self.seen = versions.current(self.db)
+            for rebuilds in self._rebuilds.values():
+                for rebuild in rebuilds:
+                    rebuild()
+            self.synced_at = time.monotonic()
 
     def sync(self) -> list[str]:
         """Rebuild what moved since the last sync; the kinds rebuilt."""
         with self._lock:
             now = versions.current(self.db)
-            moved = [k for k in (versions.MEDIA_BANKS, versions.LEGAL_ORDERS) if now[k] != self.seen.get(k)]
-            if versions.MEDIA_BANKS in moved:
-                self.banks.replace(live_entries(self.db))
-            if versions.LEGAL_ORDERS in moved:
-                self.orders.index = OrderIndex(all_orders(self.db))
+            moved = [k for k in versions.KINDS if now[k] != self.seen.get(k)]
+            for kind in moved:
+                for rebuild in self._rebuilds[kind]:
+                    rebuild()
             self.seen = now
             self.synced_at = time.monotonic()
             if moved:
                 log.info("followed shared changes", rebuilt=moved, versions=now)
             return moved
 
+    def wake(self) -> None:
+        """Sync now rather than at the next poll (a NOTIFY arrived, or the
+        process is stopping)."""
+        self._wake.set()
+
     def watch(self, stop: threading.Event, every: float) -> None:
-        while not stop.wait(every):
+        while not stop.is_set():
+            self._wake.wait(every)
+            self._wake.clear()
+            if stop.is_set():
+                return
             try:
                 self.sync()
                 self.error = None

@@ -1,4 +1,5 @@
-"""Turn a reviewer's DecisionIn into stored fields, checked against the case.
+"""A reviewer's decision, from DecisionIn to stored rows, for the API and
+the console alike.
 
 A verdict must name a recommendation the case actually carried, so the
 training signal derived from decisions is never about a suggestion that was
@@ -7,6 +8,7 @@ not made.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +16,9 @@ from service.policy.schema import Policy
 from service.schemas.assessment import Assessment
 from service.schemas.cases import CaseOut, DecisionIn, DecisionOut
 from service.schemas.tweet import Tweet
+from service.store import cases as store
 from service.store.cases import DecisionFields, effective_priority
+from service.store.db import Database
 from service.store.models import Case, Decision
 
 
@@ -22,6 +26,24 @@ class DecisionError(ValueError):
     def __init__(self, loc: list[str | int], message: str) -> None:
         super().__init__(message)
         self.loc = loc
+
+
+def decide(
+    db: Database,
+    case_ids: list[int],
+    body: DecisionIn,
+    reviewer: str,
+    key: str | None,
+    cells: dict[str, frozenset[str]] | None,
+    now: datetime,
+) -> tuple[list[Decision], bool]:
+    """Decide every case the same way, all or none; (decisions, replayed).
+    The idempotency key is scoped to the reviewer, so two reviewers' keys
+    never collide; several cases share one bulk id for the audit."""
+    items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment, cells)) for cid in case_ids]
+    scoped = f"{reviewer}:{key}" if key else None
+    bulk = uuid.uuid4().hex if len(case_ids) > 1 else None
+    return store.decide(db, items, reviewer, now, scoped, bulk)
 
 
 def acting(assessment: dict[str, Any]) -> list[dict[str, Any]]:

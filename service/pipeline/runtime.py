@@ -15,12 +15,15 @@ from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scorer
 from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
+from service.media.decode import DecodeLimits
 from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
 from service.pipeline.assess import Assessor, OrderSource
+from service.pipeline.banks import MediaBanks
 from service.pipeline.claims import ClaimBank, load_claim_bank
 from service.pipeline.follow import Follower
 from service.pipeline.lanes import load_lanes
+from service.pipeline.orders import LegalOrders
 from service.settings import Settings
 from service.store.db import Database, migrate
 from service.text import language
@@ -36,6 +39,8 @@ class Runtime:
     follower: Follower
     claims: ClaimBank | None
     assessor: Assessor
+    media_banks: MediaBanks
+    legal_orders: LegalOrders
 
 
 def build_runtime(
@@ -53,8 +58,9 @@ def build_runtime(
     db = Database(settings.resolved_database_url)
     migrate(db.engine)
     orders = OrderSource(frozenset(settings.legal_exempt_account_types))
-    follower = Follower(db, banks, orders)
-    follower.start()
+    claims = load_claim_bank(settings, db)
+    follower = Follower(db, banks, orders, claims)
+    follower.start()  # builds the media and order indexes; kicks the fact-check bank's first build
 
     def make_scorer(lane_model: ScoringModel) -> Scorer:
         return Scorer(
@@ -66,7 +72,6 @@ def build_runtime(
             on_cache=on_cache,
         )
 
-    claims = load_claim_bank(settings, db)
     assessor = Assessor(
         english.model,
         english.policies,
@@ -78,4 +83,14 @@ def build_runtime(
         make_scorer=make_scorer,
         claims=claims,
     )
-    return Runtime(db, banks, orders, follower, claims, assessor)
+    limits = DecodeLimits(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels)
+    return Runtime(
+        db,
+        banks,
+        orders,
+        follower,
+        claims,
+        assessor,
+        MediaBanks(db, banks, limits),
+        LegalOrders(db, orders, settings),
+    )

@@ -6,6 +6,12 @@ served model was created, it starts `harmlabel retrain` as a child process
 passes the gate, the child moves `models/CURRENT` and the reloader picks it
 up. After a run, the next one waits for `threshold` decisions more, so a
 refused candidate does not start a retraining loop.
+
+Every replica may run the scheduler; only the one holding the deployment's
+`retrain-scheduler` role (a PostgreSQL advisory lock, `service.store.leader`)
+acts, so N replicas start one run, and another takes over if it dies. The
+models folder must be shared by the replicas for the promoted model to reach
+all of them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from service.pipeline.assess import Assessor
 from service.settings import Settings
 from service.store.cases import count_decisions_since
 from service.store.db import Database
+from service.store.leader import Leadership
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +40,7 @@ class RetrainScheduler:
         self.assessor = assessor
         self.child: subprocess.Popen[bytes] | None = None
         self._started_at_count = 0
+        self.leader = Leadership(db, "retrain-scheduler")
 
     def pending(self) -> int:
         """Decisions since the served model was created."""
@@ -42,6 +50,8 @@ class RetrainScheduler:
         """Start a retraining run if one is due; True if it started one."""
         threshold = self.settings.retrain_after_decisions
         if threshold <= 0 or (self.child is not None and self.child.poll() is None):
+            return False
+        if not self.leader.held():  # another replica schedules retraining for the deployment
             return False
         n = self.pending()
         if n < self._started_at_count:  # a new model was promoted: count afresh

@@ -19,7 +19,8 @@ from fastapi.templating import Jinja2Templates
 from service.api.auth import DatabaseDep
 from service.api.deps import AssessorDep
 from service.claims.matcher import RATINGS
-from service.pipeline.review import DecisionError, policy_cells, to_fields
+from service.pipeline import review
+from service.pipeline.review import DecisionError, policy_cells
 from service.policy.schema import Action
 from service.review.session import CONSOLE_ROLES, csrf_ok, csrf_token, current_reviewer
 from service.review.views import card
@@ -111,11 +112,7 @@ def _decide(
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     try:
-        items = [(cid, to_fields(body, store.get_case(db, cid)[0].assessment, cells)) for cid in ids]
-        scoped = f"{who.name}:{key}" if key else None
-        store.decide(
-            db, items, who.name, datetime.now(UTC), scoped, uuid.uuid4().hex if len(ids) > 1 else None
-        )
+        review.decide(db, ids, body, who.name, key, cells, datetime.now(UTC))
     except (store.CaseError, DecisionError) as exc:
         return _back(request, f"Not saved: {exc}")
     return _back(request, f"Saved the decision on {len(ids)} case(s).")

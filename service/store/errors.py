@@ -11,9 +11,12 @@ from __future__ import annotations
 class StoreError(ValueError):
     """A request about stored banks or fact-checks that cannot be honoured."""
 
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
+    def __init__(
+        self, field: str | tuple[str | int, ...], message: str, status: int = 422, kind: str = "store_error"
+    ) -> None:
         super().__init__(message)
-        self.field, self.status = field, status
+        self.field, self.status, self.kind = field, status, kind
 
     def body(self) -> dict[str, list[dict[str, object]]]:
-        return {"detail": [{"loc": ["body", self.field], "msg": str(self), "type": "store_error"}]}
+        path = list(self.field) if isinstance(self.field, tuple) else [self.field]
+        return {"detail": [{"loc": ["body", *path], "msg": str(self), "type": self.kind}]}

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from service.store import versions
 from service.store.db import Database
 from service.store.models import ApiKey
 
@@ -46,6 +47,7 @@ def create_key(db: Database, role: Role, name: str) -> tuple[str, Principal]:
     with db.session() as s:
         s.add(row)
         s.flush()
+        versions.bump(s, versions.API_KEYS)
         return raw, Principal(row.id, name, role)
 
 
@@ -68,6 +70,7 @@ def revoke_key(db: Database, key_id: int) -> bool:
         if row is None or row.revoked_at is not None:
             return False
         row.revoked_at = datetime.now(UTC)
+        versions.bump(s, versions.API_KEYS)  # every replica drops its cached keys
         return True
 
 

@@ -27,6 +27,7 @@ from nats.errors import ConnectionClosedError, NoServersError, TimeoutError
 
 from service import failpoints
 from service.pipeline.ingest import Delivery, StreamIntake, Verdict
+from service.pipeline.listen import listen
 from service.pipeline.runtime import Runtime
 from service.settings import Settings
 from service.store.stream import prune_receipts
@@ -73,6 +74,10 @@ class Worker:
             daemon=True,
         )
         follower.start()
+        listener = threading.Thread(
+            target=listen, args=(self.runtime.db, self.runtime.follower.wake, follow_stop), daemon=True
+        )
+        listener.start()
         nc = await connect(self.settings, name="harmlabel-worker")
         try:
             js = nc.jetstream()
@@ -108,6 +113,7 @@ class Worker:
                     await asyncio.to_thread(prune_receipts, self.runtime.db, before)
         finally:
             follow_stop.set()
+            self.runtime.follower.wake()
             log.info("worker stopping", **{v.value: n for v, n in self.counts.items()})
             try:
                 await nc.flush(timeout=5)  # the last acks reach the broker before the connection closes
