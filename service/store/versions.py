@@ -37,5 +37,6 @@ def bump(s: Session, kind: str) -> None:
 def current(db: Database) -> dict[str, int]:
     """Every counter; a kind never changed reads 0."""
     with db.session() as s:
-        found: dict[str, int] = dict(s.execute(select(BankVersion.kind, BankVersion.version)).tuples().all())
+        rows = s.execute(select(BankVersion.kind, BankVersion.version))
+        found = {row.kind: row.version for row in rows}
     return {kind: found.get(kind, 0) for kind in KINDS}
