@@ -40,7 +40,7 @@ def _tweets(lines: list[str]) -> tuple[list[Tweet], list[str]]:
 async def _publish(settings: Settings, tweets: list[Tweet]) -> dict[str, int]:
     from service.stream.broker import connect, ensure_stream, publish
 
-    nc = await connect(settings, name="harmlabel-publish")
+    nc = await connect(settings, name="harmlabel-publish", patient=False)
     try:
         js = nc.jetstream()
         await ensure_stream(js, settings)
@@ -60,7 +60,11 @@ def publish_cmd(
     tweets, errors = _tweets(text.splitlines())
     for error in errors:
         typer.echo(f"harmlabel publish: skipped {error}", err=True)
-    report = asyncio.run(_publish(settings, tweets)) if tweets else {"published": 0, "duplicates": 0}
+    try:
+        report = asyncio.run(_publish(settings, tweets)) if tweets else {"published": 0, "duplicates": 0}
+    except Exception as exc:  # nothing reported as published; publishing again is harmless (message ids)
+        typer.echo(f"harmlabel publish: failed against {settings.nats_url}: {exc!r}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(json.dumps({**report, "invalid": len(errors)}))
     if errors:
         raise typer.Exit(1)
@@ -123,7 +127,7 @@ def dead_replay(ids: Annotated[list[int], typer.Argument(help="Dead-letter ids t
     wanted = [row for row in dead_letters(db, 100_000) if row.id in set(ids)]
 
     async def send() -> None:
-        nc = await connect(settings, name="harmlabel-replay")
+        nc = await connect(settings, name="harmlabel-replay", patient=False)
         try:
             js = nc.jetstream()
             await ensure_stream(js, settings)

@@ -242,3 +242,22 @@ def test_duplicates_are_dropped_and_poison_is_dead_lettered(harness: Harness) ->
     assert [d.msg_id for d in dead] == ["junk-1", "junk-2"]
     assert all(d.deliveries == 3 and "not a tweet" in d.error for d in dead)
     assert dead[0].payload == b"this is not json"
+
+
+def test_a_worker_with_stale_indexes_does_not_fetch(harness: Harness) -> None:
+    """A worker that cannot confirm its legal orders current leaves the
+    stream alone: an order it has not seen may be one it must enforce."""
+    harness.publish(tweets(8, "stale-"))
+    worker = harness.worker(HARMLABEL_REPLICA_POLL_SECONDS="3600", HARMLABEL_MAX_STALENESS_SECONDS="0.001")
+    worker.wait_for("indexes stale; not fetching")
+    time.sleep(2.0)
+    assert harness.cases() == {}
+    assert worker.stop() == 0
+
+
+def test_a_worker_waiting_for_its_broker_stops_on_sigterm(harness: Harness) -> None:
+    port = harness.broker.port
+    harness.broker.kill()
+    worker = harness.worker(HARMLABEL_NATS_URL=f"nats://127.0.0.1:{port}")
+    worker.wait_for("Connect call failed")  # it keeps trying; the broker is down
+    assert worker.stop() == 0

@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass
 
 import nats
+import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
@@ -21,16 +22,25 @@ from nats.js.errors import NotFoundError
 from service.schemas.tweet import Tweet
 from service.settings import Settings
 
+log = structlog.get_logger(__name__)
 
-async def connect(settings: Settings, name: str) -> Client:
-    """A connection that keeps reconnecting: a broker restart is an outage
-    to wait out, not a reason for a worker to exit."""
+
+async def connect(settings: Settings, name: str, patient: bool = True) -> Client:
+    """A patient connection (workers) keeps reconnecting without limit: a
+    broker restart is an outage to wait out, not a reason to exit. An
+    impatient one (the publish command) gives up after a few tries, so a
+    wrong URL is an error, not a hang; publishing again is harmless."""
+
+    async def quiet(exc: Exception) -> None:  # one line per error, not nats-py's traceback
+        log.warning("nats", error=repr(exc)[:200], url=settings.nats_url)
+
     return await nats.connect(
         settings.nats_url,
         name=name,
-        max_reconnect_attempts=-1,
+        max_reconnect_attempts=-1 if patient else 2,
         reconnect_time_wait=0.5,
-        connect_timeout=5,
+        connect_timeout=5 if patient else 2,
+        error_cb=quiet,
     )
 
 

@@ -22,6 +22,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError, NoServersError, TimeoutError
 
@@ -78,7 +79,11 @@ class Worker:
             target=listen, args=(self.runtime.db, self.runtime.follower.wake, follow_stop), daemon=True
         )
         listener.start()
-        nc = await connect(self.settings, name="harmlabel-worker")
+        nc = await self.connect()
+        if nc is None:  # stopped before the broker was ever reachable
+            follow_stop.set()
+            self.runtime.follower.wake()
+            return
         try:
             js = nc.jetstream()
             await ensure_stream(js, self.settings)
@@ -120,6 +125,18 @@ class Worker:
             except Exception as exc:  # an ack lost here means a redelivery, which the receipts absorb
                 log.warning("could not flush the last acks", error=repr(exc))
             await nc.close()
+
+    async def connect(self) -> Client | None:
+        """The first connection, awaited until it succeeds (workers may start
+        before the broker) or the worker is told to stop."""
+        connecting = asyncio.ensure_future(connect(self.settings, name="harmlabel-worker"))
+        stopping = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if connecting.done():
+            return connecting.result()
+        connecting.cancel()
+        return None
 
     async def process(self, msgs: list[Msg]) -> None:
         """Store the batch, then ack or nak each message by its verdict. If
