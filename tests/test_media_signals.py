@@ -4,6 +4,7 @@ and the start-up checks of the registry."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from service.media.decode import DecodedImage, DecodeLimits, decode_image
 from service.media.pdq import hash_image
 from service.media.registry import SIGNAL_NAMES, RegistryError, build_signals, check_registry
 from service.media.reliability import load_reliability
-from service.media.signal import MediaContext, MediaSignal, Role
+from service.media.signal import Judgement, MediaContext, MediaSignal, Role
 from service.settings import Settings
 from tests.media_fixtures import camera_exif, encode, photo
 
@@ -63,14 +64,38 @@ def test_signal_contract(
 ) -> None:
     signal = signals[index]
     ctx = MediaContext(text="happening right now", posted_at=datetime(2026, 11, 1, tzinfo=UTC))
+    started = time.perf_counter()
     result = signal.analyse(images[fixture], ctx)
+    outer_ms = (time.perf_counter() - started) * 1000
     assert result.error is None, result.error
     assert result.signal == signal.name and result.version and result.role in Role
     assert result.score is None or 0.0 <= result.score <= 1.0
     assert result.abstained == (result.score is None)
     assert result.reasons and all(isinstance(r, str) and r for r in result.reasons)
     json.dumps(result.evidence)  # must be JSON as it is, no numpy types
-    assert result.elapsed_ms >= 0
+    assert 0 <= result.elapsed_ms <= outer_ms + 0.01  # it times the judging, in milliseconds
+
+
+class Overconfident(MediaSignal):
+    """A plugin with a bug: it scores outside [0, 1]."""
+
+    name, version, role = "overconfident", "1", Role.advisory
+
+    def __init__(self, score: float) -> None:
+        self.score = score
+
+    def judge(self, image: DecodedImage, ctx: MediaContext) -> Judgement:
+        return Judgement(self.score, ("very sure",))
+
+
+@pytest.mark.parametrize("score", [1.5, -0.1, float("nan")])
+def test_a_signal_scoring_out_of_range_abstains_and_says_why(
+    images: dict[str, DecodedImage], score: float
+) -> None:
+    ctx = MediaContext(text="", posted_at=datetime(2026, 11, 1, tzinfo=UTC))
+    result = Overconfident(score).analyse(images["png"], ctx)
+    assert result.abstained
+    assert result.error is not None and "outside [0, 1]" in result.error
 
 
 def test_provenance_declaration_is_decisive(

@@ -76,10 +76,10 @@ class MediaSignal(ABC):
         try:
             j = self.judge(image, ctx)
             error = None
+            if j.score is not None and not 0.0 <= j.score <= 1.0:  # NaN fails this too
+                raise ValueError(f"{self.name} scored {j.score}, outside [0, 1]")
         except Exception as exc:  # one signal's failure must not fail the image
             j, error = Judgement(None, ("signal failed; abstaining",)), f"{type(exc).__name__}: {exc}"
-        if j.score is not None and not 0.0 <= j.score <= 1.0:
-            raise ValueError(f"{self.name} scored {j.score}, outside [0, 1]")
         return SignalResult(
             signal=self.name,
             version=self.version,
