@@ -227,3 +227,15 @@ def test_no_fuzz_input_produces_a_5xx(client: TestClient) -> None:
             files=[("media", (f"{name}.bin", data, "image/jpeg"))],
         )
         assert 400 <= r.status_code < 500, (name, r.status_code, r.text[:200])
+
+
+def test_the_status_follows_the_error_not_the_words_a_client_chose(client: TestClient) -> None:
+    """An undecodable file is a 422 even if its media_key reads like the
+    byte-limit message; an oversized one is a 413."""
+    bait = {"type": "photo", "data": _b64(b"not an image"), "media_key": "the limit is 1 bytes"}
+    r = client.post("/v1/assess", json={"id": "1", "text": "look", "media": [bait]})
+    assert r.status_code == 422, r.text
+    big = {"type": "photo", "data": _b64(b"\xff" * 2_000_001), "media_key": "x"}
+    r = client.post("/v1/assess", json={"id": "1", "text": "look", "media": [big]})
+    assert r.status_code == 413, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "media", 0, "data"]

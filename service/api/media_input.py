@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from service.media.analyser import PreparedMedia
-from service.media.decode import DecodeLimits, MediaDecodeError, decode_image
+from service.media.decode import DecodeLimits, MediaDecodeError, MediaTooLargeError, decode_image
 from service.schemas.media import MediaType
 from service.schemas.tweet import Tweet
 from service.settings import Settings
@@ -28,6 +28,7 @@ def prepare_media(
 ) -> list[list[PreparedMedia]]:
     bounds = limits(settings)
     errors: list[dict[str, Any]] = []
+    too_large = 0  # errors that are oversized files: all of them → 413
     prepared: list[list[PreparedMedia]] = []
     for t_index, tweet in enumerate(tweets):
         at: tuple[str | int, ...] = (*prefix, t_index) if prefix else ()
@@ -49,6 +50,7 @@ def prepare_media(
                 try:
                     image = decode_image(item.data, bounds)
                 except MediaDecodeError as exc:
+                    too_large += isinstance(exc, MediaTooLargeError)
                     key = f" ({item.media_key})" if item.media_key else ""
                     errors.append(
                         {
@@ -60,6 +62,5 @@ def prepare_media(
             items.append(PreparedMedia(item, image))
         prepared.append(items)
     if errors:
-        too_big = all("the limit is" in e["msg"] and "bytes" in e["msg"] for e in errors)
-        raise HTTPException(status_code=413 if too_big else 422, detail=errors)
+        raise HTTPException(status_code=413 if too_large == len(errors) else 422, detail=errors)
     return prepared

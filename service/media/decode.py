@@ -24,6 +24,10 @@ class MediaDecodeError(ValueError):
     """The bytes are not an image we will analyse; the message says why."""
 
 
+class MediaTooLargeError(MediaDecodeError):
+    """The file is over the byte limit: a 413 rather than a 422."""
+
+
 @dataclass(frozen=True)
 class DecodeLimits:
     max_bytes: int = 10 * 1024 * 1024
@@ -62,7 +66,7 @@ def decode_image(data: bytes, limits: DecodeLimits) -> DecodedImage:
     if not data:
         raise MediaDecodeError("empty file")
     if len(data) > limits.max_bytes:
-        raise MediaDecodeError(f"{len(data)} bytes; the limit is {limits.max_bytes}")
+        raise MediaTooLargeError(f"{len(data)} bytes; the limit is {limits.max_bytes}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
