@@ -54,3 +54,27 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for variable, _default, description in describe_settings():
         assert description, f"{variable} has no description"
         assert f"`{variable}`" in readme, f"README does not list {variable}"
+
+
+def test_the_console_secret_file_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never readable by others, not even between a write and a chmod: with
+    chmod refused (as some filesystems do), the file is still 0600."""
+    import os
+    import stat
+
+    from service.review.session import session_secret
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError("chmod refused")
+
+    monkeypatch.setattr(Path, "chmod", refused)
+    monkeypatch.setattr(os, "chmod", refused)
+    old = os.umask(0o022)
+    try:
+        settings = load_settings(state_dir=tmp_path / "state")
+        first = session_secret(settings)
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "state" / "session.key").stat().st_mode)
+    assert mode == 0o600, oct(mode)
+    assert len(first) > 40 and session_secret(settings) == first

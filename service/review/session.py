@@ -6,6 +6,7 @@ once. A per-session CSRF token guards every form POST.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -23,10 +24,13 @@ def session_secret(settings: Settings) -> str:
     if settings.session_secret:
         return settings.session_secret
     path = Path(settings.state_dir) / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # created with its final mode, never readable by others, and only once
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
