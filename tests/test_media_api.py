@@ -239,3 +239,35 @@ def test_the_status_follows_the_error_not_the_words_a_client_chose(client: TestC
     r = client.post("/v1/assess", json={"id": "1", "text": "look", "media": [big]})
     assert r.status_code == 413, r.text
     assert r.json()["detail"][0]["loc"] == ["body", "media", 0, "data"]
+
+
+def test_every_media_bank_refusal_has_one_shape(client: TestClient, keys: dict[str, str]) -> None:
+    """Whichever handler refuses, a client reads `detail[i].loc/msg/type`."""
+    admin = {"X-API-Key": keys["admin"]}
+    assert client.post("/v1/media-banks", json={"name": "shape"}, headers=admin).status_code == 201
+    flat = _b64(encode(photo("astronaut")[:1].repeat(480, axis=0) * 0 + 128))
+    refusals = [
+        client.post("/v1/media-banks", json={"name": "shape"}, headers=admin),  # exists: 409
+        client.post("/v1/media-banks", json={"name": "Bad Name!"}, headers=admin),
+        client.post("/v1/media-banks/nope/entries", json={"pdq": "0" * 64}, headers=admin),  # 404
+        client.post("/v1/media-banks/shape/entries", json={"image": {"data": flat}}, headers=admin),
+        client.post("/v1/media-banks/shape/entries", json={"image": {"data": _b64(b"junk")}}, headers=admin),
+        client.delete("/v1/media-banks/shape/entries/999999", headers=admin),  # 404
+        client.post(
+            "/v1/media-banks/shape/import",
+            content=b"pdq,zz\n",
+            headers={**admin, "content-type": "text/csv"},
+        ),
+        client.post(
+            "/v1/media-banks/shape/import",
+            content=b"\xff\xfe",
+            headers={**admin, "content-type": "text/csv"},
+        ),
+    ]
+    for r in refusals:
+        assert 400 <= r.status_code < 500, r.text
+        detail = r.json()["detail"]
+        assert isinstance(detail, list) and detail, r.text
+        assert all({"loc", "msg", "type"} <= set(d) and d["loc"][0] in ("body", "path") for d in detail), (
+            r.text
+        )
