@@ -27,7 +27,6 @@ from service.settings import load_settings
 from service.store import fact_checks
 from training.claims.data import everyday, pairs, vclaims
 
-MI = "misleading_information@"
 PREVALENCE = 0.01  # repeats of checked claims in the traffic a precision figure assumes
 
 

@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 import pdqhash
 
-HASH_BITS = 256
 MIN_QUALITY = 50  # below this PDQ itself calls a hash unreliable (flat or tiny images)
 _MAX_SIDE = 512
 

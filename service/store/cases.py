@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,6 @@ class DecisionFields:
     final_actions: list[str]
     reason_code: str
     note: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _hours(delta: timedelta) -> float:
