@@ -117,16 +117,3 @@ def test_evaluate_writes_metrics_plots_and_card(tiny_model: Path, corpus_dir: Pa
     assert card.metrics["validation"]["examples"] == 300
     kernels = (card.model_extra or {})["int8_kernels"]
     assert kernels[int8_kernel()]["validation"] == card.metrics["validation"]["targets"]
-
-
-def test_serving_path_scores_without_torch(tiny_model: Path) -> None:
-    code = (
-        "import sys; from pathlib import Path; from service.inference import TextModel;"
-        f"m = TextModel(Path({str(tiny_model)!r}), threads=1);"
-        "s = m.score(['masks do not work', 'drink bleach to cure covid']);"
-        "assert len(s) == 2;"
-        "bad = [k for k in sys.modules if k.split('.')[0] in ('torch', 'transformers', 'training')];"
-        "print(','.join(bad))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
