@@ -7,6 +7,7 @@ import json
 import shutil
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -222,6 +223,23 @@ def test_promote_and_rollback_from_the_cli(local: Path, tmp_path: Path) -> None:
     assert (local / "CURRENT-hi").read_text().strip() == SHIPPED_HI
 
 
+def _until(what: str, done: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _reloads(base: str, result: str) -> float:
+    """harmlabel_model_reloads_total{result=...} from the server's /metrics."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        if line.startswith(f'harmlabel_model_reloads_total{{result="{result}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_zero_failed_requests_while_a_real_server_reloads(
     local: Path, tmp_path: Path, free_port: int
 ) -> None:
@@ -256,16 +274,19 @@ def test_zero_failed_requests_while_a_real_server_reloads(
         for w in workers:
             w.start()
         try:
-            time.sleep(1.5)
+            _until("traffic on the shipped model", lambda: versions[SHIPPED] >= 5)
             _point(local, COPY)  # picked up by the watcher
-            time.sleep(2.5)
+            _until("the watcher serving the copy", lambda: versions[COPY] >= 5)
             _point(local, SHIPPED)
             reload_status, _ = server.call(f"{base}/v1/admin/reload", key)
-            time.sleep(2.0)
+            back = versions[SHIPPED]
+            _until("traffic on the shipped model again", lambda: versions[SHIPPED] >= back + 5)
+            refusals = _reloads(base, "refused")
             _point(local, "broken-2")
-            time.sleep(2.0)
+            _until("the watcher refusing the broken version", lambda: _reloads(base, "refused") > refusals)
             refused, detail = server.call(f"{base}/v1/admin/reload", key)
-            time.sleep(1.0)
+            after = versions[SHIPPED]
+            _until("traffic still served after the refusals", lambda: versions[SHIPPED] >= after + 5)
         finally:
             stop.set()
             for w in workers:
