@@ -88,6 +88,17 @@ def check_startup(settings: Settings) -> None:
     db.close()
 
 
+@app.command("config-doc")
+def config_doc(
+    out: Annotated[Path, typer.Option(help="Where to write it.")] = Path("docs/configuration.md"),
+) -> None:
+    """Write the configuration reference from the Settings descriptions."""
+    from service.config_doc import render
+
+    out.write_text(render(), encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
 @app.command()
 def migrate() -> None:
     """Bring the configured database to the latest schema (serve does this too, under a lock)."""

@@ -17,9 +17,10 @@ tests/test_fuzz.py` (about 5,000 requests).
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, 
     with TestClient(app) as client:  # start-up and shutdown as in production
         key = create_key(app.state.db, Role.admin, "fuzzer")[0]
         _issue_real_ids(client, key)
-        app.state.db.engine.dispose()  # a quiet file to copy: the stateful run restores it
+        assert app.state.claims.settle(), "a fact-check rebuild is still reading the store"
+        app.state.db.engine.dispose()
         live = Path(app.state.db.engine.url.database)
-        shutil.copyfile(live, live.with_name(PRISTINE))
+        _copy_db(live, live.with_name(PRISTINE))  # the stateful run restores it
         yield app, key
 
 
@@ -146,6 +148,13 @@ def test_no_operation_answers_5xx_or_off_its_schema(api_schema: Any, served: tup
     assert not failures, "\n\n".join(f"{label}\n{why}" for label, why in failures.items())
 
 
+def _copy_db(source: Path, target: Path) -> None:
+    """SQLite's online backup: what is still in the write-ahead log comes
+    along (a file copy missed it whenever a connection was still open)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
 def _empty(app: FastAPI) -> None:
     """Back to the store as it was when the fuzzer's key was made (decisions
     are append-only, so rows are not deleted: the database file is), and the
@@ -153,9 +162,7 @@ def _empty(app: FastAPI) -> None:
     assert app.state.claims.settle(), "a fact-check rebuild is still reading the store"
     app.state.db.engine.dispose()
     live = Path(app.state.db.engine.url.database)
-    for suffix in ("-wal", "-shm"):
-        live.with_name(live.name + suffix).unlink(missing_ok=True)
-    shutil.copyfile(live.with_name(PRISTINE), live)
+    _copy_db(live.with_name(PRISTINE), live)
     app.state.banks.replace([])
     app.state.assessor.orders.index = OrderIndex([])
     app.state.claims.refresh(force=True)

@@ -49,11 +49,37 @@ def test_invalid_value_stops_serve_with_the_variable_named() -> None:
     assert "HARMLABEL_LOG_FORMAT" in proc.stderr
 
 
-def test_every_setting_is_documented_in_the_readme() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_configuration_page_is_generated_from_the_settings() -> None:
+    """docs/configuration.md is what `harmlabel config-doc` writes: a setting
+    added, removed or redescribed without regenerating it fails here."""
+    from service.config_doc import render
+
     for variable, _default, description in describe_settings():
         assert description, f"{variable} has no description"
-        assert f"`{variable}`" in readme, f"README does not list {variable}"
+    page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert page == render(), "docs/configuration.md is stale: run `harmlabel config-doc`"
+
+
+def test_every_policy_version_the_docs_quote_exists() -> None:
+    """README, docs/ and the model cards quote policies as id@version; each
+    must be a policy the service loads, so no example shows a retired one."""
+    import re
+
+    import yaml
+
+    loaded = set()
+    for path in (REPO / "service" / "policy" / "policies").glob("*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded.add(f"{doc['id']}@{doc['version']}")
+    ids = "|".join(sorted(ref.split("@")[0] for ref in loaded))
+    quoted: dict[str, set[str]] = {}
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    for page in pages:
+        for ref in re.findall(rf"\b(?:{ids})@[0-9][0-9.\-]*[0-9]", page.read_text(encoding="utf-8")):
+            quoted.setdefault(ref, set()).add(page.name)
+    assert quoted, "no policy quoted anywhere: the pattern is broken"
+    unknown = {ref: sorted(where) for ref, where in quoted.items() if ref not in loaded}
+    assert unknown == {}, f"quoted but not loaded: {unknown}"
 
 
 def test_the_console_secret_file_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
