@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
-from harmlabel.cli import DataDir, _corpus_dir, _database, _settings
+from harmlabel.context import DataDir
+from harmlabel.context import corpus_dir as _corpus_dir
+from harmlabel.context import database as _database
+from harmlabel.context import settings as _settings
 
 claims_app = typer.Typer(no_args_is_help=True, help="Build and measure the claim matcher.")
 facts_app = typer.Typer(no_args_is_help=True, help="Import and export the fact-check bank.")

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,6 +25,9 @@ app.add_typer(bench_app, name="bench")
 
 
 _settings = context.settings
+_corpus_dir = context.corpus_dir
+_database = context.database
+DataDir = context.DataDir
 
 
 @app.command()
@@ -111,21 +114,6 @@ def migrate() -> None:
         typer.echo(f"database at migration {schema_version(db)}")
     finally:
         db.close()
-
-
-def _corpus_dir(settings: Settings, override: Path | None) -> Path:
-    path = override or settings.corpus_dir
-    if path is None:
-        typer.echo(
-            "harmlabel: no corpus folder: set HARMLABEL_CORPUS_DIR or pass --data-dir "
-            "(the default ../shared/data does not exist here)",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return path
-
-
-DataDir = Annotated[Path | None, typer.Option(help="Corpus folder; overrides HARMLABEL_CORPUS_DIR.")]
 
 
 @data_app.command("verify")
@@ -328,15 +316,6 @@ def _evaluate_hindi(folder: Path, corpus_dir: Path, settings: Settings) -> None:
 
 def main() -> None:
     app()
-
-
-def _database() -> Any:
-    from service.store.db import Database, migrate
-
-    settings = _settings()
-    db = Database(settings.resolved_database_url)
-    migrate(db.engine)
-    return db
 
 
 @keys_app.command("create")

@@ -14,7 +14,8 @@ models_app = typer.Typer(no_args_is_help=True, help="The model registry under HA
 
 
 def _context() -> tuple[Any, Any]:
-    from harmlabel.cli import _database, _settings
+    from harmlabel.context import database as _database
+    from harmlabel.context import settings as _settings
 
     return _settings(), _database()
 
@@ -91,7 +92,7 @@ def _retrain_locked(
     no_promote: bool,
     data_dir: Path | None,
 ) -> None:
-    from harmlabel.cli import _corpus_dir
+    from harmlabel.context import corpus_dir as _corpus_dir
     from training.retrain import NotEnoughFeedbackError
     from training.retrain import retrain as run
 
@@ -156,7 +157,7 @@ def rollback(
 @models_app.command("list")
 def models_list() -> None:
     """Every version, its gate, its validation macro F1 per head; * marks the served one."""
-    from harmlabel.cli import _settings
+    from harmlabel.context import settings as _settings
     from training.corpus.heads import HEADS
     from training.registry import versions
 

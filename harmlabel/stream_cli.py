@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from harmlabel.context import database
 from harmlabel.context import settings as load
 from service.schemas.tweet import Tweet
 from service.settings import Settings
-from service.store.db import Database, migrate
 
 dead_app = typer.Typer(no_args_is_help=True, help="Read and replay messages the workers gave up on.")
 
@@ -86,12 +86,6 @@ def worker_cmd() -> None:
     asyncio.run(Worker(settings, runtime, intake).run())
 
 
-def _db(settings: Settings) -> Database:
-    db = Database(settings.resolved_database_url)
-    migrate(db.engine)
-    return db
-
-
 @dead_app.command("list")
 def dead_list(
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
@@ -100,7 +94,7 @@ def dead_list(
     """Dead letters as JSON Lines: sequence, message id, deliveries, error."""
     from service.store.stream import dead_letters
 
-    for row in dead_letters(_db(load()), limit, pending_only=not everything):
+    for row in dead_letters(database(), limit, pending_only=not everything):
         out = {
             "id": row.id,
             "stream": row.stream,
@@ -123,7 +117,7 @@ def dead_replay(ids: Annotated[list[int], typer.Argument(help="Dead-letter ids t
     from service.stream.broker import connect, ensure_stream
 
     settings = load()
-    db = _db(settings)
+    db = database()
     wanted = [row for row in dead_letters(db, 100_000) if row.id in set(ids)]
 
     async def send() -> None:

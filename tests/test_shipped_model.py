@@ -14,7 +14,8 @@ from service.inference.card import resolve_current
 from service.inference.isa import int8_kernel
 from tests.conftest import REPO
 from training.corpus import build_corpus
-from training.evaluate import labelled, target_metrics
+from training.evaluate import target_metrics
+from training.metrics import labelled
 from training.train import english
 
 

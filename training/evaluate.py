@@ -8,7 +8,6 @@ the torch model it came from.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,12 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_s
 
 from service.inference import ModelCard, TextModel
 from service.inference.isa import int8_kernel
+from service.text.normalise import URL
 from training.calibrate import ece
 from training.corpus import Example, build_corpus
 from training.data import subsample
+from training.metrics import labelled
 from training.train import english
-
-_URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
 
 # The published tasks, expressed on our heads (see card.md for the mapping).
 # name: (head, source, kind) where kind says how the head is read:
@@ -39,7 +38,7 @@ TARGETS: dict[str, tuple[str, str, str, float]] = {
 
 
 def strip_urls(text: str) -> str:
-    return _URL.sub(" ", text)
+    return URL.sub(" ", text)
 
 
 def evaluate(
@@ -72,22 +71,6 @@ def evaluate(
             reliability_diagrams(model.card, examples, raw, calibrated, folder / "reliability.png")
             pr_curves(model.card, examples, calibrated, folder / "pr_curves.png")
     return report
-
-
-def labelled(
-    examples: list[Example], head: str, labels: tuple[str, ...], source: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of examples an annotator labelled for `head` (optionally from
-    `source`) and their label ids. Weak background labels are not scored."""
-    idx, y = [], []
-    for i, ex in enumerate(examples):
-        label = ex.labels[head]
-        if label is None or head in ex.weak:
-            continue
-        if source is None or source in ex.label_sources[head]:
-            idx.append(i)
-            y.append(labels.index(label))
-    return np.array(idx, dtype=int), np.array(y, dtype=int)
 
 
 def _scores(y: np.ndarray, probs: np.ndarray, n_labels: int) -> dict[str, Any]:

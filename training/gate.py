@@ -21,9 +21,9 @@ from sklearn.metrics import f1_score
 
 from service.inference import TextModel
 from training.corpus import Example
-from training.evaluate import labelled
 from training.gate_stats import MIN_SUPPORT, Check, mcnemar_improvement, paired_macro_f1, supported_classes
 from training.gate_traffic import TrafficCheck
+from training.metrics import labelled
 
 
 def scores(model: TextModel, examples: list[Example]) -> dict[str, Any]:

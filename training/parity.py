@@ -42,7 +42,7 @@ from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from training import traffic
 from training.corpus import Example
-from training.evaluate import labelled
+from training.metrics import labelled
 
 DEFAULT_POLICIES = Path(__file__).resolve().parents[1] / "service" / "policy" / "policies"
 STRONG = frozenset({"label", "warning_interstitial", "escalate_for_removal_review"})

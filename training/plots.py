@@ -15,7 +15,7 @@ from sklearn.metrics import precision_recall_curve
 
 from service.inference import ModelCard
 from training.corpus import Example
-from training.evaluate import labelled
+from training.metrics import labelled
 
 
 def reliability_diagrams(

@@ -63,7 +63,7 @@ _LEET_CANDIDATE = re.compile(r"[A-Za-z][013457@$]+[A-Za-z]")
 _HOMOGLYPH_CANDIDATE = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")
 # Never starting inside a word or a handle, so "@USER$A" is not refolded to a new handle.
 _WORD = re.compile(r"(?<!@)(?<![^\W_])(?:[^\W_]+(?:[@$][^\W_]+)*|[@$])")
-_URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")
+URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")  # also what evaluation strips
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@\w+)*")  # "@a@b" is one handle-like run
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
 
@@ -106,7 +106,7 @@ def normalise_with_offsets(text: str) -> NormalisedText:
     buf = _fold_devanagari(buf)
     buf = _fold_words(buf)
     buf = _nfkc(buf)
-    buf = buf.sub(_URL, lambda _: URL_PLACEHOLDER)
+    buf = buf.sub(URL, lambda _: URL_PLACEHOLDER)
     buf = buf.sub(_MENTION, lambda _: MENTION_PLACEHOLDER)
     buf = buf.sub(_SPACE, lambda _: " ")
     buf = buf.strip()
