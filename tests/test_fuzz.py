@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from service.api.app import create_app
 from service.legal.orders import OrderIndex
-from service.settings import load_settings
+from service.settings import RateLimit, load_settings
 from service.store.keys import Role, create_key
 
 EXAMPLES = int(os.environ.get("HARMLABEL_FUZZ_EXAMPLES", "20"))
@@ -56,7 +56,11 @@ pytestmark = pytest.mark.slow
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
     state = tmp_path_factory.mktemp("fuzz")
     # One replica, no background pollers: the stateful run swaps the database file between scenarios.
-    app = create_app(load_settings(state_dir=state, replica_poll_seconds=0))
+    # No rate limit for the fuzzer's admin key: a 429 that depends on how fast
+    # this machine runs would make the stateful run's answers differ between a
+    # scenario and its replay (tests/test_ratelimit.py tests the limits).
+    unlimited = {"admin": RateLimit(per_second=0, burst=1)}
+    app = create_app(load_settings(state_dir=state, replica_poll_seconds=0, rate_limits=unlimited))
     with TestClient(app) as client:  # start-up and shutdown as in production
         key = create_key(app.state.db, Role.admin, "fuzzer")[0]
         _issue_real_ids(client, key)

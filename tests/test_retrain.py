@@ -8,6 +8,7 @@ most of which the tiny model calls credible), `harmlabel retrain` fine-tunes, th
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -173,3 +174,21 @@ def test_reviewer_corrections_are_learned_promoted_and_served(loop: dict[str, An
     assert after >= 0.75 and after > before, f"held-out narrative cases right: {before:.0%} → {after:.0%}"
     kinds = [(e.kind, e.version) for e in model_events.history(client.app.state.db)]
     assert ("promote", "tiny-feedback") in kinds
+
+
+def test_the_shared_schedule_warms_up_then_decays_to_zero() -> None:
+    import torch
+
+    from training.schedule import warmup_then_decay
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = warmup_then_decay(opt, total_steps=10, warmup_steps=4)
+    rates = []
+    for _ in range(10):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert rates[:4] == [0.25, 0.5, 0.75, 1.0]
+    after = rates[3:]
+    assert all(a >= b for a, b in itertools.pairwise(after)) and after[-1] < after[0]
+    assert opt.param_groups[0]["lr"] == 0.0  # step 10 of 10

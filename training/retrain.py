@@ -43,8 +43,9 @@ from training.model import MultiHeadClassifier, base_model_dir
 from training.recipe_search import Parent
 from training.recover import load_from_artifact
 from training.registry import promote
+from training.schedule import make_optimizer, warmup_then_decay
 from training.traffic_eval import DEFAULT_POLICIES
-from training.train import _optimizer, english, train_step
+from training.train import english, train_step
 
 
 @dataclass(frozen=True)
@@ -210,13 +211,10 @@ def fine_tune(
             "head_lr": options.head_lr or config.head_lr * LR_SCALE,
         }
     )
-    optimizer = _optimizer(model, tuned)
+    optimizer = make_optimizer(model, tuned)
     per_epoch = math.ceil(len(examples) / options.batch_size)
     total = max(1, math.ceil(options.epochs * per_epoch))
-    warmup = max(1, total // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
+    scheduler = warmup_then_decay(optimizer, total, total // 10)
     model.train()
     step = 0
     bar = tqdm(total=total, desc="retrain")

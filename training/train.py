@@ -40,6 +40,7 @@ from training.data import (
 )
 from training.infer import torch_logits
 from training.model import MultiHeadClassifier, base_model_dir
+from training.schedule import make_optimizer, warmup_then_decay
 
 transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
@@ -75,11 +76,8 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
 
     # --- model and optimiser
     model = MultiHeadClassifier.from_base(config.num_layers, config.pooling, config.dropout)
-    optimizer = _optimizer(model, config)
-    warmup = max(1, int(config.warmup_fraction * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
-    )
+    optimizer = make_optimizer(model, config)
+    scheduler = warmup_then_decay(optimizer, total_steps, int(config.warmup_fraction * total_steps))
     state = {"epoch": 0, "batch": 0, "step": 0}
     ckpt_path = out_dir / CHECKPOINT
     if resume and ckpt_path.is_file():
@@ -144,26 +142,6 @@ def train(config: TrainConfig, corpus_dir: Path, out_dir: Path, resume: bool = T
     weights_path = out_dir / WEIGHTS
     torch.save(model.state_dict(), weights_path)
     return weights_path
-
-
-def _optimizer(model: MultiHeadClassifier, config: TrainConfig) -> torch.optim.Optimizer:
-    """Fresh heads learn faster than the pretrained encoder; no decay on
-    biases and LayerNorm, as in BERT fine-tuning."""
-    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
-    for name, p in model.named_parameters():
-        is_head = name.startswith("heads.")
-        no_decay = p.ndim == 1
-        groups.setdefault((is_head, no_decay), []).append(p)
-    return torch.optim.AdamW(
-        [
-            {
-                "params": ps,
-                "lr": config.head_lr if is_head else config.lr,
-                "weight_decay": 0.0 if no_decay else config.weight_decay,
-            }
-            for (is_head, no_decay), ps in groups.items()
-        ]
-    )
 
 
 def train_step(
