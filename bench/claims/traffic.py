@@ -81,7 +81,7 @@ def _lookup(
 def _rates(assessor: Any, tweets: list[Tweet]) -> dict[str, float]:
     out = []
     for i in range(0, len(tweets), 50):
-        out += assessor.assess(tweets[i : i + 50], False)
+        out += assessor.assess(tweets[i : i + 50], spans=False)
     mi = [
         next((r for r in a.recommendations if r.policy.startswith("misleading_information@")), None)
         for a in out

@@ -32,12 +32,12 @@ def profile_assess(texts: list[str], batch: int) -> dict[str, float]:
     policies = load_policies(settings.policies_dir, known_signals(model.card), thresholds(model.card))
     assessor = Assessor(model, policies, scorer=Scorer(model, cache_size=0))
     tweets = [Tweet(id=str(i), text=t) for i, t in enumerate(texts)]
-    assessor.assess(tweets[:batch], False)  # warm-up
+    assessor.assess(tweets[:batch], spans=False)  # warm-up
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for i in range(0, len(tweets), batch):
-        assessor.assess(tweets[i : i + batch], False)
+        assessor.assess(tweets[i : i + batch], spans=False)
     profiler.disable()
     total = time.perf_counter() - started
     stats = pstats.Stats(profiler).get_stats_profile()

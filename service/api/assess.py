@@ -65,7 +65,9 @@ async def assess(
 
         def work() -> list[Assessment]:  # one hop to the thread pool, not two
             media = prepare_media([tweet], settings, ())
-            return assessor.assess([tweet], spans, None, media, None, viewer_country, ticket.deadline)
+            return assessor.assess(
+                [tweet], spans=spans, media=media, viewer_country=viewer_country, deadline=ticket.deadline
+            )
 
         [result] = await pool.run(work)
     metrics.observe_assessments([result])
@@ -134,7 +136,12 @@ async def rank(
                 posts_of(body.tweets, datetime.now(UTC)), coordination_config(settings)
             )
             return assessor.rank(
-                body.tweets, body.spans, None, media, campaigns, viewer_country, ticket.deadline
+                body.tweets,
+                spans=body.spans,
+                media=media,
+                campaigns=campaigns,
+                viewer_country=viewer_country,
+                deadline=ticket.deadline,
             )
 
         ranked = await pool.run(work)

@@ -112,3 +112,12 @@ def _recommend(
         drivers=(),
         statement_of_reasons=sor,
     )
+
+
+class OrderSource:
+    """The live legal-order index and who is exempt; the follower and the
+    order writes swap the index when orders change."""
+
+    def __init__(self, exempt_types: frozenset[str]) -> None:
+        self.index = OrderIndex()
+        self.exempt_types = exempt_types

@@ -9,9 +9,8 @@ by a model for another language.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
-from functools import cached_property
 
 from service.behaviour.coordination import Campaign
 from service.claims import evidence as claim_evidence
@@ -19,13 +18,14 @@ from service.claims.matcher import ClaimMatch
 from service.inference.explain import occlusion_spans
 from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scored, Scorer
-from service.legal.orders import OrderIndex
-from service.media.analyser import NO_MEDIA, MediaAnalyser, PreparedMedia
+from service.legal.orders import OrderHit, OrderSource
+from service.media.analyser import MediaAnalyser, PreparedMedia
 from service.pipeline.claims import ClaimBank
+from service.pipeline.evidence import Found, Routed, gather
+from service.pipeline.served import Lane, Served
 from service.policy.engine import Recommendation, evaluate
 from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
 from service.policy.schema import Action, Policy
-from service.policy.signals import compute_signals
 from service.schemas.assessment import (
     Assessment,
     Explanation,
@@ -34,64 +34,17 @@ from service.schemas.assessment import (
     Span,
     Visibility,
 )
-from service.schemas.media import MediaReport
 from service.schemas.tweet import Tweet
 from service.settings import Route
 from service.text import normalise
 from service.text.language import resolve_language
-from service.text.patterns import disputes, match_patterns, pattern_signals
 
 DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model, "hi-Latn": Route.human_review}
 HUMAN_REVIEW = "human_review"
 _NEEDS_REVIEW_SEVERITY = 0.5
-NEW_ACCOUNT_DAYS = 30  # an account younger than this at posting time is "new" (account.new)
 
 
 Media = list[list[PreparedMedia]]
-
-
-class OrderSource:
-    """The live legal-order index; the API swaps it when orders change."""
-
-    def __init__(self, exempt_types: frozenset[str]) -> None:
-        self.index = OrderIndex()
-        self.exempt_types = exempt_types
-
-
-@dataclass(frozen=True)
-class Served:
-    """A model and the policies built on its card's thresholds: they change
-    together on a reload, so a request never mixes one model's scores with
-    another's thresholds."""
-
-    model: ScoringModel
-    policies: list[Policy]
-
-    @property
-    def policy_versions(self) -> dict[str, str]:
-        return {p.id: p.version for p in self.policies}
-
-    @cached_property
-    def needed(self) -> frozenset[str]:
-        """Every signal these policies read (those the model lacks read 0.0)."""
-        return frozenset().union(*(p.signals_used() for p in self.policies))
-
-
-class Lane:
-    """One language's model, policies and scorer; swapped as a unit."""
-
-    def __init__(self, served: Served, scorer: Scorer) -> None:
-        self.served = served
-        self.scorer = scorer
-
-
-@dataclass(frozen=True, slots=True)
-class Routed:
-    """Where one tweet went: its language, and its lane's model (None: a reviewer)."""
-
-    lang: str
-    detected: bool
-    lane: str | None
 
 
 class Assessor:
@@ -185,6 +138,7 @@ class Assessor:
     def assess(
         self,
         tweets: list[Tweet],
+        *,
         spans: bool,
         now: datetime | None = None,
         media: Media | None = None,
@@ -219,6 +173,7 @@ class Assessor:
     def rank(
         self,
         tweets: list[Tweet],
+        *,
         spans: bool,
         now: datetime | None = None,
         media: Media | None = None,
@@ -227,7 +182,15 @@ class Assessor:
         deadline: float | None = None,
     ) -> list[Assessment]:
         """Highest priority first; ties keep the order they came in."""
-        assessed = self.assess(tweets, spans, now, media, campaigns, viewer_country, deadline)
+        assessed = self.assess(
+            tweets,
+            spans=spans,
+            now=now,
+            media=media,
+            campaigns=campaigns,
+            viewer_country=viewer_country,
+            deadline=deadline,
+        )
         ordered = sorted(assessed, key=lambda a: -a.priority)
         return [a.model_copy(update={"rank": i + 1}) for i, a in enumerate(ordered)]
 
@@ -243,55 +206,82 @@ class Assessor:
         media: list[PreparedMedia],
         ctx: tuple[dict[str, Campaign], str | None],
     ) -> Assessment:
-        """`served` is the tweet's lane, None when it goes to a reviewer (then `scored` is None too)."""
+        """One tweet, in four steps: the evidence beside the text scores, the
+        policies' recommendations (and legal orders'), the review priority,
+        and the explanation. `served` is the tweet's lane, None when it goes
+        to a reviewer (then `scored` is None too)."""
         campaigns, viewer = ctx
         probs = scored.scores.probs if scored else {}
-        lang = routed.lang
-        supported = served is not None
-        reports: list[MediaReport] = []
-        verdict = NO_MEDIA
-        if self.media is not None and media:
-            reports, verdict = self.media.analyse(tweet.text, tweet.created_at or now, media)
-        campaign = campaigns.get(tweet.id)
-        # The phrase lists are English.
-        patterns = match_patterns(clean, normalised=True) if routed.lane == "en" else []
-        young = _account_age_days(tweet, now)
-        # The fact-check bank and its embedder are English too.
-        matches = self.claims.match(tweet.text) if self.claims and routed.lane == "en" else []
-        claim_values, claim_facts = claim_evidence.signals(
-            matches, self.claims.matcher.threshold if self.claims else 1, disputes(clean) if matches else None
+        found = gather(
+            self.media, self.claims, served, tweet, clean, routed, probs, now, media, campaigns.get(tweet.id)
         )
-        extra = {
-            "media.altered": verdict.score,
-            "media.forensic": verdict.forensic,
-            "behaviour.coordination": 1.0 if campaign else 0.0,
-            "account.new": 1.0 if young is not None and young < NEW_ACCOUNT_DAYS else 0.0,
-            **pattern_signals(patterns),
-            **claim_values,
-        }
-        signals = compute_signals(served.model.card, probs, extra, served.needed) if served else extra
-        evidence = {
-            "media.altered": verdict.basis,
-            "media.forensic": verdict.advisory,
-            "behaviour.coordination": [campaign.describe()] if campaign else [],
-            "account.new": [f"account created {young:.0f} days before posting"] if young is not None else [],
-            **{m.signal: [m.describe()] for m in patterns},
-            **claim_facts,
-        }
-        if served is None:
-            recs = [_needs_review(lang)]
-        else:
-            recs = [r for d in evaluate(served.policies, signals, evidence) for r in d.recommendations]
-        hits = self.orders.index.match(tweet, self.orders.exempt_types)
-        recs += [h.recommendation for h in hits]
-        withheld = sorted({h.order.country for h in hits if not h.exempt})
+        recs, hits = self._recommend(served, tweet, routed.lang, found)
         acting = [r for r in recs if r.action is not Action.no_action]
         strongest = max(acting, key=lambda r: (r.severity, r.confidence), default=None)
-
         velocity = engagement_per_hour(tweet.public_metrics.engagement, tweet.created_at, now)
         r = reach(tweet.author.followers_count, tweet.public_metrics.engagement, velocity)
         p = priority(strongest.severity, strongest.confidence, r) if strongest else priority(0.0, 0.0, r)
+        withheld = sorted({h.order.country for h in hits if not h.exempt})
+        return Assessment(
+            tweet_id=tweet.id,
+            lang=routed.lang,
+            lang_detected=routed.detected,
+            supported_language=served is not None,
+            route=f"model:{routed.lane}" if routed.lane else HUMAN_REVIEW,
+            scores=probs,
+            priority=round(p.value, 4),
+            priority_band=p.band,
+            priority_factors=PriorityFactors(
+                severity=p.severity,
+                confidence=round(p.confidence, 4),
+                reach=round(p.reach, 4),
+                followers=tweet.author.followers_count,
+                engagement=tweet.public_metrics.engagement,
+                engagement_per_hour=None if velocity is None else round(velocity, 2),
+                formula=FORMULA,
+            ),
+            recommendations=[_out(rec, found.matches) for rec in recs],
+            explanation=self._explain(served, tweet, spans, acting, strongest, found.signals),
+            media=found.reports,
+            media_verdict=found.verdict,
+            coordination=found.campaign.describe() if found.campaign else None,
+            legal_deadline=min((h.order.deadline for h in hits), default=None),
+            visibility=Visibility(
+                withheld_in=withheld,
+                viewer_country=viewer,
+                withheld_for_viewer=None if viewer is None else viewer in withheld,
+            ),
+            model_version=served.model.version if served else None,
+            policy_versions=served.policy_versions if served else {},
+            cache_hit=scored.cache_hit if scored else False,
+            fact_checks=[claim_evidence.out(m) for m in found.matches],
+        )
 
+    def _recommend(
+        self, served: Served | None, tweet: Tweet, lang: str, found: Found
+    ) -> tuple[list[Recommendation], list[OrderHit]]:
+        """The lane's policies (or a reviewer, for a language without a model),
+        plus every legal order the tweet meets."""
+        if served is None:
+            recs = [_needs_review(lang)]
+        else:
+            recs = [
+                r for d in evaluate(served.policies, found.signals, found.evidence) for r in d.recommendations
+            ]
+        hits = self.orders.index.match(tweet, self.orders.exempt_types)
+        return recs + [h.recommendation for h in hits], hits
+
+    def _explain(
+        self,
+        served: Served | None,
+        tweet: Tweet,
+        spans: bool,
+        acting: list[Recommendation],
+        strongest: Recommendation | None,
+        signals: dict[str, float],
+    ) -> Explanation:
+        """Why, in the policies' words, and (when asked) the words of the text
+        that drove the strongest recommendation's text head."""
         text_drivers: list[str] = []
         if served and strongest:  # drivers in the model's own names (the Hindi model's fake.fake)
             card = served.model.card
@@ -307,53 +297,9 @@ class Assessor:
         reasons = [
             f"{rec.policy} [{rec.cell}] → {rec.action.value}: " + "; ".join(rec.reasons) for rec in acting
         ]
-        if not reasons:
-            reasons = ["no policy cell recommends an action"]
-        return Assessment(
-            tweet_id=tweet.id,
-            lang=lang,
-            lang_detected=routed.detected,
-            supported_language=supported,
-            route=f"model:{routed.lane}" if routed.lane else HUMAN_REVIEW,
-            scores=probs,
-            priority=round(p.value, 4),
-            priority_band=p.band,
-            priority_factors=PriorityFactors(
-                severity=p.severity,
-                confidence=round(p.confidence, 4),
-                reach=round(p.reach, 4),
-                followers=tweet.author.followers_count,
-                engagement=tweet.public_metrics.engagement,
-                engagement_per_hour=None if velocity is None else round(velocity, 2),
-                formula=FORMULA,
-            ),
-            recommendations=[_out(rec, matches) for rec in recs],
-            explanation=Explanation(reasons=reasons, top_head=top_head, spans=found),
-            media=reports,
-            media_verdict=verdict,
-            coordination=campaign.describe() if campaign else None,
-            legal_deadline=min((h.order.deadline for h in hits), default=None),
-            visibility=Visibility(
-                withheld_in=withheld,
-                viewer_country=viewer,
-                withheld_for_viewer=None if viewer is None else viewer in withheld,
-            ),
-            model_version=served.model.version if served else None,
-            policy_versions=served.policy_versions if served else {},
-            cache_hit=scored.cache_hit if scored else False,
-            fact_checks=[claim_evidence.out(m) for m in matches],
+        return Explanation(
+            reasons=reasons or ["no policy cell recommends an action"], top_head=top_head, spans=found
         )
-
-
-def _account_age_days(tweet: Tweet, now: datetime) -> float | None:
-    """Days between the account's creation and the tweet; None when unknown."""
-    created = tweet.author.created_at
-    if created is None:
-        return None
-    posted = tweet.created_at or now
-    created = created if created.tzinfo else created.replace(tzinfo=UTC)
-    posted = posted if posted.tzinfo else posted.replace(tzinfo=UTC)
-    return max(0.0, (posted - created).total_seconds() / 86400)
 
 
 def _needs_review(lang: str) -> Recommendation:

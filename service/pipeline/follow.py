@@ -26,9 +26,8 @@ from collections.abc import Callable
 
 import structlog
 
-from service.legal.orders import OrderIndex
+from service.legal.orders import OrderIndex, OrderSource
 from service.media.bank_index import BankIndexHolder
-from service.pipeline.assess import OrderSource
 from service.pipeline.claims import ClaimBank
 from service.store import versions
 from service.store.banks import live_entries

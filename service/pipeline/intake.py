@@ -71,7 +71,7 @@ def submit(
     reviewers read) and store every case, and the stream receipts if a
     worker sends them, in one transaction."""
     found = campaigns(db, tweets, config, now)
-    assessed = assessor.assess(tweets, True, now, media, found, None, deadline)
+    assessed = assessor.assess(tweets, spans=True, now=now, media=media, campaigns=found, deadline=deadline)
     batch = [
         store.Incoming(
             stored_tweet(t),

@@ -15,7 +15,7 @@ from pathlib import Path
 from service.inference.card import ModelFolderError, resolve_current
 from service.inference.ngram import ScoringModel
 from service.inference.probe import load_checked
-from service.pipeline.assess import Served
+from service.pipeline.served import Served
 from service.policy.schema import load_policies
 from service.policy.signals import known_signals, thresholds
 from service.settings import Settings

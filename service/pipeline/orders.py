@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.legal.orders import OrderIndex, OrderInfo
+from service.legal.orders import OrderIndex, OrderInfo, OrderSource
 from service.legal.targets import TargetKind
-from service.pipeline.assess import OrderSource
 from service.schemas.legal import LegalOrderIn
 from service.settings import Settings
 from service.store import legal as store

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from service.inference.ngram import ScoringModel
 from service.inference.scorer import Scorer
+from service.legal.orders import OrderSource
 from service.media.analyser import MediaAnalyser
 from service.media.bank_index import BankIndexHolder
 from service.media.decode import DecodeLimits
 from service.media.registry import build_signals, check_registry
 from service.media.reliability import load_reliability
-from service.pipeline.assess import Assessor, OrderSource
+from service.pipeline.assess import Assessor
 from service.pipeline.banks import MediaBanks
 from service.pipeline.claims import ClaimBank, load_claim_bank
 from service.pipeline.follow import Follower

@@ -38,7 +38,7 @@ SEVERE = 0.8
 def screen(assessor: Assessor, candidate: TrendCandidate, config: CoordinationConfig) -> TrendDecision:
     now = datetime.now(UTC)
     campaigns = coordination_scores(posts_of(list(candidate.tweets), now), config)
-    assessed = assessor.rank(list(candidate.tweets), False, now, None, campaigns)
+    assessed = assessor.rank(list(candidate.tweets), spans=False, now=now, campaigns=campaigns)
     n = len(assessed)
     graded = [a for a in assessed if _label_grade(a)]
     severe = [a for a in assessed if _severity(a) >= SEVERE]

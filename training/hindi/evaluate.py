@@ -80,7 +80,9 @@ def _decisions(folder: Path, split: data.Split, models_dir: Path, policies_dir: 
     assessor = Assessor(en.model, en.policies, languages=lanes)
     tweets = [Tweet(id=str(i), text=t) for i, t in enumerate(split.raw)]
     assessed = [
-        a for start in range(0, len(tweets), 64) for a in assessor.assess(tweets[start : start + 64], False)
+        a
+        for start in range(0, len(tweets), 64)
+        for a in assessor.assess(tweets[start : start + 64], spans=False)
     ]
     routes = {r: sum(a.route == r for a in assessed) for r in sorted({a.route for a in assessed})}
     hostile = split.head("hostile") == 1
