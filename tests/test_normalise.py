@@ -111,6 +111,7 @@ _texts = st.one_of(st.text(), st.lists(_tricky, max_size=40).map("".join))
 @example("\u1100\u200b\u1161")
 @example("а\u0301")
 @example("@0@A")
+@example("@0\u0301")
 def test_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once

@@ -64,7 +64,10 @@ _HOMOGLYPH_CANDIDATE = re.compile("[" + "".join(sorted(_HOMOGLYPH_CHARS)) + "]")
 # Never starting inside a word or a handle, so "@USER$A" is not refolded to a new handle.
 _WORD = re.compile(r"(?<!@)(?<![^\W_])(?:[^\W_]+(?:[@$][^\W_]+)*|[@$])")
 URL = re.compile(r"(?i)(?:https?://|www\.|pic\.twitter\.com/)\S+")  # also what evaluation strips
-_MENTION = re.compile(r"(?<![\w@])@\w+(?:@\w+)*")  # "@a@b" is one handle-like run
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining marks
+# "@a@b" is one handle-like run; combining marks belong to the handle, or one
+# left behind would combine with the placeholder's last letter ("@USEŔ").
+_MENTION = re.compile(rf"(?<![\w@])@[\w{_MARKS}]+(?:@[\w{_MARKS}]+)*")
 _SPACE = re.compile(r"\s{2,}|[^\S ]")
 
 
