@@ -46,6 +46,7 @@ def banked(matcher: ClaimMatcher, corpus_dir: Path) -> ClaimMatcher:
     return matcher
 
 
+@pytest.mark.slow
 def test_held_out_tweets_find_their_fact_check(banked: ClaimMatcher, corpus_dir: Path) -> None:
     """Development pairs: nothing in the matcher was fitted on them."""
     dev = pairs(corpus_dir, "dev")

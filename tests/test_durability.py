@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from service.settings import load_settings
@@ -21,6 +22,7 @@ from tests.server import call, start
 DECISION = {"accept_all": True, "reason_code": "policy_applies"}
 
 
+@pytest.mark.slow
 def test_acknowledged_decisions_survive_sigkill(tmp_path: Path, free_port: int, database_url: str) -> None:
     """On SQLite (WAL, synchronous=FULL) and on PostgreSQL."""
     settings = load_settings(state_dir=tmp_path, database_url=database_url)

@@ -183,6 +183,7 @@ def test_unknown_signal_in_a_hindi_policy_fails_at_start_up(tmp_path: Path) -> N
         create_app(settings)
 
 
+@pytest.mark.slow
 def test_train_export_evaluate_from_the_cli(corpus_dir: Path, tmp_path: Path) -> None:
     """The tiny Hindi config through the three commands a user runs: the
     export proves parity with scikit-learn, --set-current moves CURRENT-hi

@@ -16,6 +16,8 @@ from service.inference import TextModel
 from tests.conftest import REPO
 from training.recover import RecoveryError, load_from_artifact, state_dict_from_onnx
 
+pytestmark = pytest.mark.slow  # trains and exports a tiny model: minutes on 2 cores
+
 TEXTS = [
     "Drinking bleach cures the virus, the CDC is hiding it!",
     "Lovely weather in Leeds today, off to the park.",

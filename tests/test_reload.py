@@ -199,6 +199,7 @@ def test_the_watcher_follows_current(local: Path, tmp_path_factory: pytest.TempP
             time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_promote_and_rollback_from_the_cli(local: Path, tmp_path: Path) -> None:
     env = {"HARMLABEL_MODELS_DIR": str(local), "HARMLABEL_STATE_DIR": str(tmp_path / "state")}
 

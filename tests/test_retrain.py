@@ -120,6 +120,7 @@ def _decide_all(loop: dict[str, Any]) -> None:
         assert r.status_code == 201, r.text
 
 
+@pytest.mark.slow
 def test_a_regressing_candidate_is_refused(loop: dict[str, Any], corpus_dir: Path) -> None:
     """A reckless learning rate wrecks the encoder: the candidate is written
     and judged, but the gate refuses it and the served model stays."""
@@ -139,6 +140,7 @@ def test_a_regressing_candidate_is_refused(loop: dict[str, Any], corpus_dir: Pat
     assert "refused" in cli("models", "list", env=_env(settings, corpus_dir))
 
 
+@pytest.mark.slow
 def test_reviewer_corrections_are_learned_promoted_and_served(loop: dict[str, Any], corpus_dir: Path) -> None:
     client, keys, settings = loop["client"], loop["keys"], loop["settings"]
     if not model_events.history(client.app.state.db, ("gate",)):

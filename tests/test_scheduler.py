@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
@@ -31,6 +32,7 @@ def _decisions(db: Database, n: int, start: int) -> None:
         )
 
 
+@pytest.mark.slow
 def test_threshold_starts_one_background_retrain(tmp_path: Path) -> None:
     models = tmp_path / "models"  # the child writes here, never into the repository's models/
     models.mkdir()

@@ -50,6 +50,7 @@ def test_the_shipped_model_quantizes_activations_and_passed_the_gate(shipped: Te
     assert decisions["identical_mix"] >= 0.99 and decisions["unsafe_mix"] <= 0.003
 
 
+@pytest.mark.slow
 def test_card_figures_are_reproduced_from_the_committed_onnx(shipped: TextModel, corpus_dir: Path) -> None:
     """Re-score CONSTRAINT val and CheckThat! 1C dev with ONNX Runtime and
     compare with what `harmlabel evaluate` wrote into the card for this

@@ -22,6 +22,8 @@ from training.config import load_config
 from training.export import MAX_ONNX_BYTES
 from training.train import WEIGHTS, train
 
+pytestmark = pytest.mark.slow  # trains and exports a tiny model: minutes on 2 cores
+
 
 def test_training_writes_weights_checkpoint_and_metrics(tiny_run: Path) -> None:
     assert (tiny_run / WEIGHTS).is_file()
