@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -151,3 +153,28 @@ def test_serve_refuses_to_start_on_a_broken_policy(tmp_path: Path) -> None:
     )
     assert out.returncode == 2
     assert "spam.yaml" in out.stderr and "unknown signals" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "complaint"),
+    [
+        (lambda t: t["trends"].update(severe_at=1.5), "less than or equal to 1"),
+        (lambda t: t["trends"].update(label_grade_actions=["label", "shadowban"]), "shadowban"),
+        (lambda t: t["legal_orders"].update(withold_severity=0.7), "withold_severity"),
+        (lambda t: t.pop("language_support"), "language_support"),
+    ],
+    ids=["share out of range", "unknown action", "misspelt key", "missing table"],
+)
+def test_decision_tables_are_validated_at_start_up(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], Any], complaint: str
+) -> None:
+    """service/policy/tables.yaml as loaded, broken one way at a time."""
+    from service.policy.tables import TABLES, load_tables
+
+    tables = yaml.safe_load(TABLES.read_text(encoding="utf-8"))
+    load_tables(TABLES)  # the shipped file loads
+    edit(tables)
+    broken = tmp_path / "tables.yaml"
+    broken.write_text(yaml.safe_dump(tables), encoding="utf-8")
+    with pytest.raises(PolicyError, match=complaint):
+        load_tables(broken)

@@ -16,12 +16,12 @@ from datetime import datetime
 from service.legal.targets import TargetKind, tweet_keys
 from service.policy.engine import REDRESS, Recommendation, StatementOfReasons
 from service.policy.schema import Action
+from service.policy.tables import DECISIONS
 from service.schemas.tweet import Tweet
 
 POLICY = "country_withheld_content@1"
 NOTICE = "This Tweet from @{username} has been withheld in {country} in response to a legal demand."
-WITHHOLD_SEVERITY = 0.7
-REVIEW_SEVERITY = 0.6
+SEVERITY = DECISIONS.legal_orders  # service/policy/tables.yaml
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,14 @@ def _recommend(
     ref = "a sealed order" if order.sealed else f"{order.authority} {order.reference}"
     facts = f"order {order.id} ({ref}, {order.legal_basis}) names {named}"
     if exempt:
-        action, label, severity = Action.legal_review, None, REVIEW_SEVERITY
+        action, label, severity = Action.legal_review, None, SEVERITY.review_severity
         reasons = (
             facts,
             f"protected-speech exemption: the author is {tweet.author.account_type.value}; "
             f"nothing is withheld automatically, a legal reviewer decides",
         )
     else:
-        action, severity = Action.withhold_in_country, WITHHOLD_SEVERITY
+        action, severity = Action.withhold_in_country, SEVERITY.withhold_severity
         label = NOTICE.format(username=tweet.author.username or "this account", country=order.country)
         reasons = (facts, f"withheld in {order.country} only; the Tweet stays visible elsewhere")
     sor = StatementOfReasons(

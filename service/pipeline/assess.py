@@ -26,6 +26,7 @@ from service.pipeline.served import Lane, Served
 from service.policy.engine import Recommendation, evaluate
 from service.policy.priority import FORMULA, engagement_per_hour, priority, reach
 from service.policy.schema import Action, Policy
+from service.policy.tables import DECISIONS
 from service.schemas.assessment import (
     Assessment,
     Explanation,
@@ -41,7 +42,6 @@ from service.text.language import resolve_language
 
 DEFAULT_ROUTES: Mapping[str, Route] = {"en": Route.model, "hi-Latn": Route.human_review}
 HUMAN_REVIEW = "human_review"
-_NEEDS_REVIEW_SEVERITY = 0.5
 
 
 Media = list[list[PreparedMedia]]
@@ -308,9 +308,9 @@ def _needs_review(lang: str) -> Recommendation:
     return Recommendation(
         action=Action.needs_human_review,
         label_text=None,
-        policy="language_support@2",
+        policy=DECISIONS.language_support.policy,
         cell=f"unsupported:{lang}",
-        severity=_NEEDS_REVIEW_SEVERITY,
+        severity=DECISIONS.language_support.severity,
         confidence=1.0,
         reasons=(reason,),
         levels={"language": lang},

@@ -4,13 +4,14 @@ Each candidate comes with a sample of its recent tweets. We assess them all,
 then decide on three measured shares:
 
 - label-grade share: tweets with a recommendation of `label` or stronger;
-- severe share: tweets whose strongest recommendation has severity ≥ 0.8;
+- severe share: tweets whose strongest recommendation reaches `severe_at`;
 - coordinated share: tweets in a coordinated-posting campaign.
 
 `exclude_from_search_suggestions` (the stronger lever: it also keeps the term
-out of Trends) when severe ≥ 20% or label-grade ≥ 50%;
-`exclude_from_trends` when label-grade ≥ 25% or coordinated ≥ 30%; else
-`allow`. A hashtag named in a legal order is excluded in that country only.
+out of Trends) or `exclude_from_trends` when a share reaches its threshold in
+`service/policy/tables.yaml` (today: severe ≥ 20% or label-grade ≥ 50%;
+label-grade ≥ 25% or coordinated ≥ 30%); else `allow`. A hashtag named in a
+legal order is excluded in that country only.
 """
 
 from __future__ import annotations
@@ -20,19 +21,11 @@ from datetime import UTC, datetime
 from service.behaviour.coordination import CoordinationConfig, coordination_scores, posts_of
 from service.pipeline.assess import Assessor
 from service.policy.schema import Action
+from service.policy.tables import DECISIONS
 from service.schemas.assessment import Assessment
 from service.schemas.legal import TrendCandidate, TrendDecision
 
-LABEL_GRADE = frozenset(
-    {
-        Action.label,
-        Action.warning_interstitial,
-        Action.reduce_visibility,
-        Action.escalate_for_removal_review,
-        Action.withhold_in_country,
-    }
-)
-SEVERE = 0.8
+TABLE = DECISIONS.trends
 
 
 def screen(assessor: Assessor, candidate: TrendCandidate, config: CoordinationConfig) -> TrendDecision:
@@ -41,13 +34,16 @@ def screen(assessor: Assessor, candidate: TrendCandidate, config: CoordinationCo
     assessed = assessor.rank(list(candidate.tweets), spans=False, now=now, campaigns=campaigns)
     n = len(assessed)
     graded = [a for a in assessed if _label_grade(a)]
-    severe = [a for a in assessed if _severity(a) >= SEVERE]
+    severe = [a for a in assessed if _severity(a) >= TABLE.severe_at]
     shares = {"label_grade": len(graded) / n, "severe": len(severe) / n, "coordinated": len(campaigns) / n}
     reasons = []
-    if shares["severe"] >= 0.2 or shares["label_grade"] >= 0.5:
+    search, trends = TABLE.exclude_from_search_suggestions, TABLE.exclude_from_trends
+    if shares["severe"] >= search.severe_share or shares["label_grade"] >= search.label_grade_share:
         decision = Action.exclude_from_search_suggestions.value
         reasons.append(f"{shares['severe']:.0%} severe and {shares['label_grade']:.0%} label-grade tweets")
-    elif shares["label_grade"] >= 0.25 or shares["coordinated"] >= 0.3:
+    elif (
+        shares["label_grade"] >= trends.label_grade_share or shares["coordinated"] >= trends.coordinated_share
+    ):
         decision = Action.exclude_from_trends.value
         reasons.append(
             f"{shares['label_grade']:.0%} label-grade and {shares['coordinated']:.0%} coordinated tweets"
@@ -82,7 +78,7 @@ def screen(assessor: Assessor, candidate: TrendCandidate, config: CoordinationCo
 
 
 def _label_grade(a: Assessment) -> bool:
-    return any(r.action in LABEL_GRADE for r in a.recommendations)
+    return any(r.action in TABLE.label_grade_actions for r in a.recommendations)
 
 
 def _severity(a: Assessment) -> float:
