@@ -56,6 +56,7 @@ class Harness:
         self.db = Database(db_url)
         migrate(self.db.engine)
         self.started = 0
+        self.workers: list[Worker] = []
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
@@ -83,7 +84,9 @@ class Harness:
 
     def worker(self, **extra: str) -> Worker:
         self.started += 1
-        return Worker(self.tmp / f"worker{self.started}.log", self.env(**extra))
+        worker = Worker(self.tmp / f"worker{self.started}.log", self.env(**extra))
+        self.workers.append(worker)
+        return worker
 
     def cases(self) -> dict[str, int]:
         """Submissions per stored tweet id."""
@@ -147,8 +150,13 @@ class Worker:
 def harness(pg_schema: tuple[str, str], tmp_path: Path) -> Iterator[Harness]:
     with NatsServer(tmp_path / "jetstream") as broker:
         h = Harness(broker, pg_schema[0], tmp_path)
-        yield h
-        h.db.close()
+        try:
+            yield h
+        finally:  # a failed test must not leave its workers running
+            for worker in h.workers:
+                if worker.proc.poll() is None:
+                    worker.kill()
+            h.db.close()
 
 
 def test_worker_killed_before_its_commit_loses_nothing(harness: Harness) -> None:
