@@ -4,7 +4,6 @@ tiny model trained and exported for real."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -16,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from bench.stream.nats import free_port as find_free_port
 from service.settings import Settings, load_settings
 from service.store.db import Database, migrate
 from service.store.keys import Role, create_key
@@ -42,39 +42,17 @@ def corpus_dir() -> Path:
 
 @pytest.fixture
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return find_free_port()
 
 
 PG_BASE = os.environ.get("HARMLABEL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Every store test runs on both backends. PostgreSQL gets a schema of its
-    own per test, dropped afterwards; a machine without the server fails
-    loudly rather than skipping."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'harmlabel.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[tuple[str, str]]:
-    """A PostgreSQL schema of its own: (its URL, its name)."""
-    name = f"r_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def temp_schema(prefix: str = "t") -> Iterator[tuple[str, str]]:
+    """A PostgreSQL schema of its own, dropped afterwards: (its URL, its name).
+    A machine without the server fails loudly rather than skipping."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{name}"'))
@@ -84,6 +62,23 @@ def pg_schema() -> Iterator[tuple[str, str]]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on both backends, PostgreSQL in a schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'harmlabel.db'}"
+        return
+    with temp_schema() as (url, _):
+        yield url
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """A PostgreSQL schema of its own: (its URL, its name)."""
+    with temp_schema("r") as schema:
+        yield schema
 
 
 @pytest.fixture

@@ -5,12 +5,8 @@ enforced by another within seconds, also after its connections drop."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from bench.stream.nats import free_port as find_free_port
 from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import Database, migrate, schema_version
 from service.store.keys import Role, create_key, revoke_key
 from tests import server
-from tests.conftest import PG_BASE
+from tests.conftest import PG_BASE, temp_schema
 
 
 def test_replicas_starting_together_migrate_once(pg_schema: tuple[str, str]) -> None:
@@ -65,28 +62,6 @@ def test_readyz_fails_when_the_database_does(settings: Settings, pg_schema: tupl
         assert gone.status_code == 503, gone.json()
         assert gone.json()["status"] == "database unavailable"
         assert gone.json()["database"].startswith("unavailable: ")
-
-
-@contextmanager
-def server_schema() -> Iterator[str]:
-    """Another deployment's schema on the same PostgreSQL server."""
-    name = f"o_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        admin.dispose()
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _enforced_within(base: str, key: str, tweet: Any, seconds: float) -> float:
@@ -144,8 +119,8 @@ def test_an_order_registered_through_one_replica_is_enforced_by_another(
     first = {"id": "w1", "text": "Look at this #verboten1", "entities": {"hashtags": ["verboten1"]}}
     second = {"id": "w2", "text": "And this #verboten2", "entities": {"hashtags": ["verboten2"]}}
     with (
-        server.running(tmp_path / "a", _port(), HARMLABEL_DATABASE_URL=a_url, **env) as a,
-        server.running(tmp_path / "b", _port(), HARMLABEL_DATABASE_URL=b_url, **env) as b,
+        server.running(tmp_path / "a", find_free_port(), HARMLABEL_DATABASE_URL=a_url, **env) as a,
+        server.running(tmp_path / "b", find_free_port(), HARMLABEL_DATABASE_URL=b_url, **env) as b,
     ):
         status, body = server.call(f"{b}/v1/assess?viewer_country=DE&spans=false", key, first)
         assert status == 200 and body["visibility"]["withheld_in"] == [], body
@@ -209,7 +184,7 @@ def test_one_retraining_scheduler_per_deployment(pg_schema: tuple[str, str]) -> 
     a, b = Leadership(a_db, "retrain-scheduler"), Leadership(b_db, "retrain-scheduler")
     assert a.held() and a.held()
     assert not b.held()
-    with server_schema() as other_url:
+    with temp_schema("o") as (other_url, _):
         other = Database(other_url)
         assert Leadership(other, "retrain-scheduler").held()
         other.close()
