@@ -30,11 +30,10 @@ def _out(row: FactCheck) -> FactCheckOut:
 
 
 def _rebuild(request: Request) -> None:
-    """This process's index follows on another thread (see ClaimBank.kick);
-    /readyz's `claims.bank_version` says when it serves the change."""
-    bank = request.app.state.claims
-    if bank is not None:
-        bank.kick()
+    """The follower sees the bank's version move and kicks this process's
+    rebuild on another thread (see ClaimBank.kick), once; /readyz's
+    `claims.bank_version` says when it serves the change."""
+    request.app.state.follower.sync()
 
 
 @router.post("", status_code=201)

@@ -19,14 +19,10 @@ from service.schemas.tweet import Tweet
 from service.settings import Settings
 
 
-def limits(settings: Settings) -> DecodeLimits:
-    return DecodeLimits(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels)
-
-
 def prepare_media(
     tweets: list[Tweet], settings: Settings, prefix: tuple[str | int, ...]
 ) -> list[list[PreparedMedia]]:
-    bounds = limits(settings)
+    bounds = DecodeLimits.from_settings(settings)
     errors: list[dict[str, Any]] = []
     too_large = 0  # errors that are oversized files: all of them → 413
     prepared: list[list[PreparedMedia]] = []

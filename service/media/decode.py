@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from PIL import ExifTags, Image, ImageOps
 
+from service.settings import Settings
+
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
 Image.MAX_IMAGE_PIXELS = None  # our own limit applies, before Pillow's warning would
 
@@ -32,6 +34,10 @@ class MediaTooLargeError(MediaDecodeError):
 class DecodeLimits:
     max_bytes: int = 10 * 1024 * 1024
     max_pixels: int = 40_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DecodeLimits:
+        return cls(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels)
 
 
 @dataclass(frozen=True)

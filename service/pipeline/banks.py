@@ -1,12 +1,14 @@
 """Media-bank writes, whoever makes them (the API today, the console or a
 worker tomorrow): hash an uploaded image, refuse one too flat to bank,
-store, and rebuild this process's index before returning so the next
-assessment here sees the change. Other replicas follow the change counter
-(`service.pipeline.follow`)."""
+store, and have this process's follower rebuild the index before returning,
+so the next assessment here sees the change. The rebuild itself lives in the
+follower (`service.pipeline.follow`), which every replica runs; syncing it
+here marks the change seen, so it is not rebuilt a second time."""
 
 from __future__ import annotations
 
-from service.media.bank_index import BankIndexHolder
+from collections.abc import Callable
+
 from service.media.decode import DecodeLimits, MediaDecodeError, decode_image
 from service.media.pdq import MIN_QUALITY, bank_hashes
 from service.schemas.banks import EntryCreate
@@ -19,8 +21,8 @@ IMAGE = ("image", "data")
 
 
 class MediaBanks:
-    def __init__(self, db: Database, index: BankIndexHolder, limits: DecodeLimits) -> None:
-        self.db, self.index, self.limits = db, index, limits
+    def __init__(self, db: Database, sync: Callable[[], object], limits: DecodeLimits) -> None:
+        self.db, self.sync, self.limits = db, sync, limits
 
     def add_entry(self, bank: str, body: EntryCreate, by: str) -> BankEntry:
         """One entry, from a PDQ hash or an image (hashed here, with the
@@ -44,18 +46,15 @@ class MediaBanks:
             pdq, quality, body.note, body.url, body.original_date, body.context, body.tags, derived
         )
         [row] = store.add_entries(self.db, bank, [fields], by)
-        self.refresh()
+        self.sync()
         return row
 
     def remove_entry(self, bank: str, entry_id: int, by: str) -> None:
         store.remove_entry(self.db, bank, entry_id, by)
-        self.refresh()
+        self.sync()
 
     def import_csv(self, bank: str, text: str, by: str) -> int:
         """The CSV that export produces; all rows or none. Rows imported."""
         rows = store.add_entries(self.db, bank, store.parse_csv(text), by)
-        self.refresh()
+        self.sync()
         return len(rows)
-
-    def refresh(self) -> None:
-        self.index.replace(store.live_entries(self.db))

@@ -1,13 +1,15 @@
 """Legal-order writes: fill in the deadline the order's law gives when the
-authority named none, store the order with its targets, and rebuild this
-process's order index before returning, so the next tweet here already meets
-it. Other replicas follow the change counter (`service.pipeline.follow`)."""
+authority named none, store the order with its targets, and have this
+process's follower rebuild the order index before returning, so the next
+tweet here already meets it (the rebuild lives in `service.pipeline.follow`,
+which every replica runs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from service.legal.orders import OrderIndex, OrderInfo, OrderSource
+from service.legal.orders import OrderInfo
 from service.legal.targets import TargetKind
 from service.schemas.legal import LegalOrderIn
 from service.settings import Settings
@@ -22,8 +24,8 @@ def default_deadline(settings: Settings, country: str, basis: str, received: dat
 
 
 class LegalOrders:
-    def __init__(self, db: Database, source: OrderSource, settings: Settings) -> None:
-        self.db, self.source, self.settings = db, source, settings
+    def __init__(self, db: Database, sync: Callable[[], object], settings: Settings) -> None:
+        self.db, self.sync, self.settings = db, sync, settings
 
     def register(self, body: LegalOrderIn, by: str) -> OrderInfo:
         received = body.received_at or datetime.now(UTC)
@@ -40,8 +42,5 @@ class LegalOrders:
             received, deadline, targets,
         )  # fmt: skip
         order = store.create_order(self.db, fields, by)
-        self.refresh()
+        self.sync()
         return order
-
-    def refresh(self) -> None:
-        self.source.index = OrderIndex(store.all_orders(self.db))

@@ -36,7 +36,6 @@ Observer = Callable[[int, int], None]
 class Runtime:
     db: Database
     banks: BankIndexHolder
-    orders: OrderSource
     follower: Follower
     claims: ClaimBank | None
     assessor: Assessor
@@ -84,14 +83,12 @@ def build_runtime(
         make_scorer=make_scorer,
         claims=claims,
     )
-    limits = DecodeLimits(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels)
     return Runtime(
         db,
         banks,
-        orders,
         follower,
         claims,
         assessor,
-        MediaBanks(db, banks, limits),
-        LegalOrders(db, orders, settings),
+        MediaBanks(db, follower.sync, DecodeLimits.from_settings(settings)),
+        LegalOrders(db, follower.sync, settings),
     )

@@ -226,7 +226,5 @@ def bank_claim(
         [row], _ = fact_checks.add(db, [fields], who.name)
     except (store.CaseError, StoreError) as exc:
         return _back(request, f"Not banked: {exc}")
-    bank = request.app.state.claims
-    if bank is not None:
-        bank.kick()
+    request.app.state.follower.sync()  # kicks this process's matcher rebuild, once
     return _back(request, f"Banked fact-check #{row.id} ({rating}) from case {case_id}.", f"#case-{case_id}")
