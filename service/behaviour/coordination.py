@@ -131,12 +131,14 @@ def coordination_scores(posts: list[Post], config: CoordinationConfig | None = N
     return {key: c for c in find_campaigns(posts, config) for key in c.posts}
 
 
-def posts_of(tweets: list[Tweet], now: datetime) -> list[Post]:
-    """Tweets as coordination sees them. A tweet without an author id or
-    username is left out: coordination is about accounts, and counting each
-    anonymous tweet as its own account would invent campaigns."""
+def posts_of(tweets: list[Tweet], now: datetime, signatures: list[bytes] | None = None) -> list[Post]:
+    """Tweets as coordination sees them, with their signatures when the
+    caller already computed them. A tweet without an author id or username is
+    left out: coordination is about accounts, and counting each anonymous
+    tweet as its own account would invent campaigns."""
+    sigs: list[bytes | None] = list(signatures) if signatures is not None else [None] * len(tweets)
     return [
-        Post(t.id, t.author.id or str(t.author.username), t.text, t.created_at or now)
-        for t in tweets
+        Post(t.id, t.author.id or str(t.author.username), t.text, t.created_at or now, sig)
+        for t, sig in zip(tweets, sigs, strict=True)
         if t.author.id or t.author.username
     ]

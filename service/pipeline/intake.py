@@ -47,13 +47,14 @@ def stored_tweet(tweet: Tweet) -> dict[str, Any]:
 
 
 def campaigns(
-    db: Database, tweets: list[Tweet], config: CoordinationConfig, now: datetime
+    db: Database, tweets: list[Tweet], signatures: list[bytes], config: CoordinationConfig, now: datetime
 ) -> dict[str, Campaign]:
     """Coordination over this batch plus the cases stored within the window:
-    a campaign trickling in one tweet per request is still one campaign."""
+    a campaign trickling in one tweet per request is still one campaign. The
+    batch's signatures are the ones stored with its cases, hashed once."""
     batch_ids = {t.id for t in tweets}
     earlier = [p for p in store.recent_posts(db, now - config.window) if p.key not in batch_ids]
-    found = coordination_scores([*earlier, *posts_of(tweets, now)], config)
+    found = coordination_scores([*earlier, *posts_of(tweets, now, signatures)], config)
     return {k: c for k, c in found.items() if k in batch_ids}
 
 
@@ -70,7 +71,8 @@ def submit(
     """Assess the batch (spans only where a recommendation acts: what
     reviewers read) and store every case, and the stream receipts if a
     worker sends them, in one transaction."""
-    found = campaigns(db, tweets, config, now)
+    signatures = [signature(t.text) for t in tweets]
+    found = campaigns(db, tweets, signatures, config, now)
     assessed = assessor.assess(tweets, spans=True, now=now, media=media, campaigns=found, deadline=deadline)
     batch = [
         store.Incoming(
@@ -78,9 +80,9 @@ def submit(
             a.model_dump(mode="json"),
             t.author.id or t.author.username,
             t.created_at or now,
-            signature(t.text),
+            sig,
         )
-        for t, a in zip(tweets, assessed, strict=True)
+        for t, a, sig in zip(tweets, assessed, signatures, strict=True)
     ]
     failpoints.reach("intake.before_commit")
     rows = store.submit_many(db, batch, now, receipts)
