@@ -40,7 +40,7 @@ def facts_import(
 ) -> None:
     """Load fact-checks into the store; ones already there (same publisher
     id or URL) are skipped, so it can run again. A running service picks the
-    new bank version up within `claims_refresh_seconds`."""
+    new bank version up within `HARMLABEL_REPLICA_POLL_SECONDS` (at once on PostgreSQL)."""
     from service.claims.claimreview import from_checkthat, from_claim_review
     from service.store import fact_checks
     from training.claims.data import FOLDER

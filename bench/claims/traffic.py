@@ -48,7 +48,7 @@ def measure(models_dir: Path, corpus_dir: Path, embedded: dict[str, np.ndarray])
     """`embedded`: the bank's vectors by fact-check text, already computed by the bench."""
     bank = vclaims(corpus_dir)
     with tempfile.TemporaryDirectory() as state:
-        settings = load_settings(state_dir=Path(state), models_dir=models_dir, claims_refresh_seconds=0)
+        settings = load_settings(state_dir=Path(state), models_dir=models_dir, replica_poll_seconds=0)
         app = create_app(settings)
         db, assessor, claims = app.state.db, app.state.assessor, app.state.claims
         fields = [

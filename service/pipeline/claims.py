@@ -1,13 +1,14 @@
 """The fact-check bank as the assessor sees it: a `ClaimMatcher` rebuilt from
 the store whenever the bank's version moves, and a duplicate cache in front.
 
-Rebuilds never run on a request's path. A daemon thread polls the version
-(changes made by the CLI or another replica); a change made through this
-process `kick`s a one-off rebuild on another thread and its response returns
-at once, and /readyz reports the bank version the matcher serves, so a client
-that must see its change waits for that. The first build at start-up runs on
-the thread too: embedding a freshly imported 14k bank takes a few minutes,
-and the service serves meanwhile, without claim matches, saying so in /readyz.
+Rebuilds never run on a request's path. The process's follower
+(`service.pipeline.follow`) sees the bank's version move, whoever moved it
+(this process, the CLI, another replica), and `kick`s a one-off rebuild on
+another thread; a response returns at once, and /readyz reports the bank
+version the matcher serves, so a client that must see its change waits for
+that. The first build at start-up is kicked the same way: embedding a freshly
+imported 14k bank takes a few minutes, and the service serves meanwhile,
+without claim matches, saying so in /readyz.
 """
 
 from __future__ import annotations
@@ -91,13 +92,6 @@ class ClaimBank:
         except Exception as exc:  # keep serving the last good bank; /readyz shows the error
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("fact-check bank rebuild failed")
-
-    def watch(self, stop: threading.Event, every: float) -> None:
-        while not stop.is_set():
-            self._guarded_refresh()
-            if every <= 0:
-                return
-            stop.wait(every)
 
     def match(self, text: str) -> list[ClaimMatch]:
         """Matches at or above the threshold; none until the first build."""
