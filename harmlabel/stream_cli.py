@@ -118,7 +118,7 @@ def dead_replay(ids: Annotated[list[int], typer.Argument(help="Dead-letter ids t
 
     settings = load()
     db = database()
-    wanted = [row for row in dead_letters(db, 100_000) if row.id in set(ids)]
+    wanted = dead_letters(db, len(ids), ids=ids)
 
     async def send() -> None:
         nc = await connect(settings, name="harmlabel-replay", patient=False)

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from bench.stream.nats import NatsServer
 from service.store.db import Database, migrate
-from service.store.models import Case, DeadLetter, StreamReceipt
+from service.store.models import Case, DeadLetter
+from service.store.stream import redelivered
 
 pytestmark = pytest.mark.slow
 TEXTS = [
@@ -95,8 +96,7 @@ class Harness:
             return {row.tweet_id: row.submissions for row in rows}
 
     def redelivered_receipts(self) -> int:
-        with self.db.session() as s:
-            return len(list(s.scalars(select(StreamReceipt.seq).where(StreamReceipt.deliveries > 1))))
+        return redelivered(self.db, "HARMLABEL_TWEETS")
 
     def dead(self) -> list[DeadLetter]:
         with self.db.session() as s:

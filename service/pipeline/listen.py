@@ -19,8 +19,6 @@ import threading
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
 from service.store.db import Database
 from service.store.versions import CHANNEL
@@ -32,7 +30,7 @@ RECONNECT_S = 1.0
 def listen(db: Database, wake: Callable[[], None], stop: threading.Event) -> None:
     if db.engine.dialect.name != "postgresql":
         return
-    engine = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    engine = db.dedicated_engine()
     try:
         while not stop.is_set():
             try:

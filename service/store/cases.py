@@ -138,9 +138,7 @@ def _upsert(s: Session, item: Incoming, now: datetime) -> tuple[Case, bool]:
             priority_band=band,
             queue_key=queue_key(priority, now),
             status="open",
-            sla_deadline=min(
-                now + timedelta(hours=SLA_HOURS[band]), legal or datetime.max.replace(tzinfo=UTC)
-            ),
+            sla_deadline=min(now + timedelta(hours=SLA_HOURS[band]), legal or _NEVER),
             legal_deadline=legal,
             submissions=1,
             created_at=now,

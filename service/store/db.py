@@ -20,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_MS = 5000
@@ -77,6 +78,11 @@ class Database:
         """A unit of work: committed on success, rolled back on any error."""
         with self._sessions() as s, s.begin():
             yield s
+
+    def dedicated_engine(self) -> Engine:
+        """Connections held for a long time outside the pool, in autocommit:
+        a LISTEN, or a session-level advisory lock."""
+        return create_engine(self.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
 
     def close(self) -> None:
         self.engine.dispose()

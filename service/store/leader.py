@@ -16,8 +16,7 @@ from __future__ import annotations
 import threading
 
 import structlog
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Connection, text
 
 from service.store.db import Database
 
@@ -28,11 +27,7 @@ class Leadership:
     def __init__(self, db: Database, role: str) -> None:
         self.role = role
         self._postgres = db.engine.dialect.name == "postgresql"
-        self._engine = (
-            create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-            if self._postgres
-            else None
-        )
+        self._engine = db.dedicated_engine() if self._postgres else None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
 

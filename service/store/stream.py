@@ -92,11 +92,15 @@ def dead_letter(db: Database, letter: Letter, now: datetime) -> int:
         return row.id
 
 
-def dead_letters(db: Database, limit: int = 100, pending_only: bool = True) -> list[DeadLetter]:
+def dead_letters(
+    db: Database, limit: int = 100, pending_only: bool = True, ids: list[int] | None = None
+) -> list[DeadLetter]:
     with db.session() as s:
         query = select(DeadLetter).order_by(DeadLetter.id).limit(limit)
         if pending_only:
             query = query.where(DeadLetter.replayed_at.is_(None))
+        if ids is not None:
+            query = query.where(DeadLetter.id.in_(ids))
         rows = list(s.scalars(query))
         s.expunge_all()
         return rows
