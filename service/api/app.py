@@ -36,7 +36,6 @@ from service.api.ratelimit import RateLimiter
 from service.inference.batcher import DeadlineExpiredError
 from service.pipeline.admission import Admission, OverloadedError
 from service.pipeline.follow import Follower
-from service.pipeline.listen import listen
 from service.pipeline.reload import ModelReloader
 from service.pipeline.runtime import build_runtime
 from service.pipeline.scheduler import RetrainScheduler
@@ -61,9 +60,7 @@ async def _background(app: FastAPI) -> AsyncIterator[None]:
     if settings.retrain_after_decisions > 0:
         workers.append(threading.Thread(target=app.state.scheduler.watch, args=(stop,), daemon=True))
     if settings.replica_poll_seconds > 0:
-        every = settings.replica_poll_seconds
-        workers.append(threading.Thread(target=follower.watch, args=(stop, every), daemon=True))
-        workers.append(threading.Thread(target=listen, args=(app.state.db, follower.wake, stop), daemon=True))
+        workers += follower.threads(stop, settings.replica_poll_seconds)
     for worker in workers:
         worker.start()
     yield

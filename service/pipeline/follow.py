@@ -29,6 +29,7 @@ import structlog
 from service.legal.orders import OrderIndex, OrderSource
 from service.media.bank_index import BankIndexHolder
 from service.pipeline.claims import ClaimBank
+from service.pipeline.listen import listen
 from service.store import versions
 from service.store.banks import live_entries
 from service.store.db import Database
@@ -98,6 +99,15 @@ class Follower:
             except Exception as exc:  # keep the last indexes; /readyz reports the staleness
                 self.error = f"{type(exc).__name__}: {exc}"
                 log.exception("following shared changes failed")
+
+    def threads(self, stop: threading.Event, every: float) -> list[threading.Thread]:
+        """The poll and, on PostgreSQL, the LISTEN hint beside it, as daemon
+        threads for the caller to start; after `stop` is set, `wake()` ends
+        the poll at once."""
+        return [
+            threading.Thread(target=self.watch, args=(stop, every), name="follower", daemon=True),
+            threading.Thread(target=listen, args=(self.db, self.wake, stop), name="listener", daemon=True),
+        ]
 
     def stale_for(self) -> float:
         """Seconds since the indexes were last confirmed current."""

@@ -28,7 +28,6 @@ from nats.errors import ConnectionClosedError, NoServersError, TimeoutError
 
 from service import failpoints
 from service.pipeline.ingest import Delivery, StreamIntake, Verdict
-from service.pipeline.listen import listen
 from service.pipeline.runtime import Runtime
 from service.settings import Settings
 from service.store.stream import prune_receipts
@@ -69,16 +68,10 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
         follow_stop = threading.Event()
-        follower = threading.Thread(
-            target=self.runtime.follower.watch,
-            args=(follow_stop, self.settings.replica_poll_seconds or 1.0),
-            daemon=True,
-        )
-        follower.start()
-        listener = threading.Thread(
-            target=listen, args=(self.runtime.db, self.runtime.follower.wake, follow_stop), daemon=True
-        )
-        listener.start()
+        # A worker always follows (its readiness gates fetching), even where a
+        # single API process is configured not to poll.
+        for thread in self.runtime.follower.threads(follow_stop, self.settings.replica_poll_seconds or 1.0):
+            thread.start()
         nc = await self.connect()
         if nc is None:  # stopped before the broker was ever reachable
             follow_stop.set()
