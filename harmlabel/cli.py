@@ -105,12 +105,10 @@ def config_doc(
 @app.command()
 def migrate() -> None:
     """Bring the configured database to the latest schema (serve does this too, under a lock)."""
-    from service.store.db import Database, schema_version
-    from service.store.db import migrate as upgrade
+    from service.store.db import schema_version
 
-    db = Database(_settings().resolved_database_url)
+    db = _database()
     try:
-        upgrade(db.engine)
         typer.echo(f"database at migration {schema_version(db)}")
     finally:
         db.close()

@@ -60,10 +60,14 @@ async def submit_cases(
     check_lengths(body.tweets, settings, ("tweets",))
     with admission.admit(len(body.tweets)) as ticket:
         media = await run_in_threadpool(prepare_media, body.tweets, settings, ("tweets",))
-        now, config = datetime.now(UTC), coordination_config(settings)
-        assessed, stored = await pool.run(
-            lambda: intake.submit(db, assessor, body.tweets, config, now, media, ticket.deadline)
+        now, tweets = datetime.now(UTC), body.tweets
+        # The store's reads and commit run on the event loop's threads; only
+        # scoring takes one of the scoring pool's few threads.
+        prepared = await run_in_threadpool(intake.prepare, db, tweets, coordination_config(settings), now)
+        assessed = await pool.run(
+            lambda: intake.assess(assessor, tweets, prepared, now, media, ticket.deadline)
         )
+        stored = await run_in_threadpool(intake.store_assessed, db, tweets, assessed, prepared, now)
     metrics.observe_assessments(assessed)
     english = next((a.model_version for a in assessed if a.route == "model:en" and a.model_version), None)
     return SubmitResponse(cases=stored, model_version=english or assessor.model.version)

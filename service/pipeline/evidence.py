@@ -33,7 +33,7 @@ class Routed:
 
 @dataclass(frozen=True)
 class Found:
-    """What `_evidence` gathered for one tweet."""
+    """What `gather` found for one tweet."""
 
     signals: dict[str, float]
     evidence: dict[str, list[str]]

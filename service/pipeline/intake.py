@@ -12,6 +12,7 @@ hashing their texts again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,22 +59,43 @@ def campaigns(
     return {k: c for k, c in found.items() if k in batch_ids}
 
 
-def submit(
-    db: Database,
+@dataclass(frozen=True)
+class Prepared:
+    """What a batch needs from the store before scoring: each tweet's MinHash
+    (hashed once, for coordination and for storage) and its campaign."""
+
+    signatures: list[bytes]
+    campaigns: dict[str, Campaign]
+
+
+def prepare(db: Database, tweets: list[Tweet], config: CoordinationConfig, now: datetime) -> Prepared:
+    signatures = [signature(t.text) for t in tweets]
+    return Prepared(signatures, campaigns(db, tweets, signatures, config, now))
+
+
+def assess(
     assessor: Assessor,
     tweets: list[Tweet],
-    config: CoordinationConfig,
+    prepared: Prepared,
     now: datetime,
     media: Media | None = None,
     deadline: float | None = None,
+) -> list[Assessment]:
+    """Spans only where a recommendation acts: what reviewers read."""
+    return assessor.assess(
+        tweets, spans=True, now=now, media=media, campaigns=prepared.campaigns, deadline=deadline
+    )
+
+
+def store_assessed(
+    db: Database,
+    tweets: list[Tweet],
+    assessed: list[Assessment],
+    prepared: Prepared,
+    now: datetime,
     receipts: Sequence[Receipt] = (),
-) -> tuple[list[Assessment], list[SubmitResult]]:
-    """Assess the batch (spans only where a recommendation acts: what
-    reviewers read) and store every case, and the stream receipts if a
-    worker sends them, in one transaction."""
-    signatures = [signature(t.text) for t in tweets]
-    found = campaigns(db, tweets, signatures, config, now)
-    assessed = assessor.assess(tweets, spans=True, now=now, media=media, campaigns=found, deadline=deadline)
+) -> list[SubmitResult]:
+    """Every case, and the stream receipts if a worker sends them, in one transaction."""
     batch = [
         store.Incoming(
             stored_tweet(t),
@@ -82,11 +104,11 @@ def submit(
             t.created_at or now,
             sig,
         )
-        for t, a, sig in zip(tweets, assessed, signatures, strict=True)
+        for t, a, sig in zip(tweets, assessed, prepared.signatures, strict=True)
     ]
     failpoints.reach("intake.before_commit")
     rows = store.submit_many(db, batch, now, receipts)
-    return assessed, [
+    return [
         SubmitResult(
             case_id=c.id,
             tweet_id=c.tweet_id,
@@ -97,3 +119,20 @@ def submit(
         )
         for c, created in rows
     ]
+
+
+def submit(
+    db: Database,
+    assessor: Assessor,
+    tweets: list[Tweet],
+    config: CoordinationConfig,
+    now: datetime,
+    media: Media | None = None,
+    deadline: float | None = None,
+    receipts: Sequence[Receipt] = (),
+) -> tuple[list[Assessment], list[SubmitResult]]:
+    """The three steps in one call, on one thread (the stream worker). The
+    API runs them on different threads: the store's work off the scoring pool."""
+    prepared = prepare(db, tweets, config, now)
+    assessed = assess(assessor, tweets, prepared, now, media, deadline)
+    return assessed, store_assessed(db, tweets, assessed, prepared, now, receipts)
